@@ -14,7 +14,7 @@ Conditions are data in the pack and compile to small predicates over a
   ``prev_buyer`` (the buyer messages this reply answers), ``buyer_before``
   (every earlier buyer message), ``conversation``;
 - named checks implemented in code, because data cannot say them:
-  ``third_party_chatter``, ``close_requested_by_buyer``, ``region_excluded``,
+  ``third_party_chatter``, ``has_order``, ``close_requested_by_buyer``, ``region_excluded``,
   ``return_window: inside|outside``;
 - ``setting: {name: value}`` — a pack setting has this value;
 - combinators ``not``, ``any``, ``all`` (a list means ``all``).
@@ -250,6 +250,11 @@ def _is_third_party(ctx: MessageContext) -> bool:
     return cues is not None and cues.search(ctx.scope_text("buyer_before")) is not None
 
 
+def has_order(ctx: MessageContext, want: Any) -> bool:
+    """The conversation carries the order it is about."""
+    return (ctx.conv.order is not None) == bool(want)
+
+
 def close_requested_by_buyer(ctx: MessageContext, want: Any) -> bool:
     """An earlier message from the ordering account asked to close/cancel the order."""
     rx = _lexicon_re(ctx, "close_requests")
@@ -347,12 +352,14 @@ _LEXICON_CACHE: dict[int, dict[Any, re.Pattern[str] | None]] = {}
 
 NAMED: dict[str, Callable[[MessageContext, Any], bool]] = {
     "third_party_chatter": third_party_chatter,
+    "has_order": has_order,
     "close_requested_by_buyer": close_requested_by_buyer,
     "region_excluded": region_excluded,
     "return_window": return_window,
 }
 NAMED_ARGS: dict[str, tuple[Any, ...]] = {
     "third_party_chatter": (True, False),
+    "has_order": (True, False),
     "close_requested_by_buyer": (True, False),
     "region_excluded": (True, False),
     "return_window": ("inside", "outside", "unknown"),
