@@ -33,6 +33,7 @@ from .model import Conversation, Finding, Message, Order, Shop
 from .normalize import SEPARATOR, Normalizer
 from .packs import Rule, RuleSet, load_rules
 
+OPTIONAL_RE = re.compile(r"\[\[(.*?)\]\]")
 CLAUSE_BREAKS = re.compile(r"[,，.。!！?？;；\x00]")
 
 
@@ -251,14 +252,23 @@ class Guard:
             return ""
         template = self.ruleset.templates[rule.suggestion]
         text = template.en if self.lang == "en" else template.zh
-        return string.Formatter().vformat(text.strip(), (), _Facts(conv))
+        facts = _Facts(conv, self.ruleset.settings)
+
+        # ``[[…{fact}…]]`` is an optional passage, kept only when its facts are known.
+        def optional(m: re.Match[str]) -> str:
+            names = {f for _, f, _, _ in string.Formatter().parse(m.group(1)) if f}
+            return m.group(1) if names <= facts.keys() else ""
+
+        text = OPTIONAL_RE.sub(optional, text.strip())
+        return string.Formatter().vformat(text, (), facts)
 
 
 class _Facts(dict[str, Any]):
     """Conversation facts a suggestion template may use, e.g. ``{invoice_amount}``."""
 
-    def __init__(self, conv: Conversation) -> None:
+    def __init__(self, conv: Conversation, settings: dict[str, Any]) -> None:
         super().__init__()
+        self["installment_min"] = settings.get("installment_min_amount", 600)
         order = conv.order
         if order is not None and order.amount is not None:
             shipping = order.shipping_fee or 0.0
@@ -270,8 +280,7 @@ class _Facts(dict[str, Any]):
             self["order_id"] = order.id
 
     def __missing__(self, key: str) -> str:
-        return {"goods_amount": "商品实付", "invoice_amount": "商品实付",
-                "order_amount": "订单", "shipping_fee": "运费"}.get(key, "")
+        return ""
 
 
 def _yuan(value: float) -> str:
