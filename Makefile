@@ -1,0 +1,46 @@
+# Every routine task has a target here. `make demo` and `make test` are the two
+# commands in the README: each sets up what it needs on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint format typecheck eval false-alarms bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install redline with its dev tools
+
+demo: $(STAMP)  ## check the bundled demo chats and print the report
+	$(BIN)/redline demo
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## ruff lint + format check, mypy on the package
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+eval: $(STAMP)  ## score the guard on the labelled dev set
+	$(BIN)/redline eval tests/data/dev.jsonl
+
+false-alarms: $(STAMP)  ## flagged rate on real JD/Taobao agent messages (needs ../shared/corpora)
+	$(BIN)/python scripts/false_alarms.py ../shared/corpora
+
+bench: $(STAMP)  ## throughput of the full guard vs the automaton ceiling and a naive regex loop
+	$(BIN)/python -m benchmarks.bench_guard
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,31 @@
+"""redline — keeps a Tmall/Taobao shop's customer service inside the platform's red lines.
+
+The one entry point every caller uses::
+
+    from redline import Guard, Conversation
+
+    guard = Guard.default()                      # bundled rule packs (+ your own dirs)
+    findings = guard.check(Conversation.from_dict(json_obj))
+    findings = guard.check_text("亲，特价商品不开发票哦")   # pre-send check of one reply
+"""
+
+from .engine import Guard
+from .model import Conversation, ConversationError, Finding, Message, Order, Shop
+from .packs import RuleSet, load_rules
+from .yamlsrc import PackError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Conversation",
+    "ConversationError",
+    "Finding",
+    "Guard",
+    "Message",
+    "Order",
+    "PackError",
+    "RuleSet",
+    "Shop",
+    "__version__",
+    "load_rules",
+]

@@ -1,0 +1,122 @@
+"""发票问题 (invoice): refusals, tax points, postage, excuses, wrong category/title, receipts."""
+
+from __future__ import annotations
+
+import pytest
+from support import AGENT2, MATCH, NEAR, agent, buyer
+
+ASK = "B:你好，这单能开发票吗？"
+
+INVOICE_ROWS = [
+    # --- refusals ----------------------------------------------------------------------
+    MATCH(ASK, "A:亲，特价商品不开票哦", id="special-price-no-invoice"),
+    NEAR(ASK, "A:亲，特价商品也可以正常开发票的，麻烦发一下抬头", id="special-price-can-issue"),
+    MATCH(ASK, "A:这款是活动款，活动商品是没有发票的呢", id="promotion-no-invoice"),
+    NEAR(ASK, "A:活动商品一样能开发票哦，您下单后把抬头发我", id="promotion-can-issue"),
+    MATCH(ASK, "A:不好意思亲，我们店不提供发票的", id="flat-refusal"),
+    NEAR(ASK, "A:可以开的亲，提供一下抬头和税号就行", id="can-issue"),
+    MATCH(ASK, "A:发票这边开不了哦亲", id="cannot-issue"),
+    NEAR(ASK, "A:发票没问题的，确认收货后给您开", id="invoice-no-problem"),
+    MATCH(ASK, "A:不是我们不想开，秒杀商品确实开不了发票", id="negated-excuse-still-refusal"),
+    NEAR(ASK, "A:不是不能开哦，您把抬头发我就给您开", id="double-negation-can-issue"),
+    NEAR("B:算了发票我不要了", "A:好的亲，不开也没关系的", id="buyer-declines-invoice"),
+    # --- tax points ----------------------------------------------------------------------
+    MATCH(ASK, "A:开票要加6个点哦", id="tax-points"),
+    MATCH(ASK, "A:如果要开票需要加6个点", id="tax-points-conditional"),
+    MATCH(ASK, "A:可以开，但是税点需要您承担一下", id="tax-borne-by-buyer"),
+    MATCH(ASK, "A:可以开，不过税点需要您承担一下", id="tax-borne-by-buyer-buguo",
+          xfail="negated_by reads the conjunction 不过 ('but') as a negation 不"),
+    MATCH(ASK, "A:开发票的话要另付3%的税", id="tax-percent"),
+    MATCH(ASK, "A:开票要加六个点哦", id="tax-points-chinese-numeral"),
+    MATCH(ASK, "A:开票要加６个点哦", id="tax-points-fullwidth-digit"),
+    NEAR(ASK, "A:开票不用加点的，不需要您额外承担税点", id="no-tax-points"),
+    NEAR(ASK, "A:发票可以开，不收任何税费哦", id="no-tax-fee"),
+    # --- invoice postage ---------------------------------------------------------------
+    MATCH(ASK, "A:发票可以单独寄给您，邮费需要您自己出哦", id="postage-by-buyer"),
+    MATCH(ASK, "A:发票开好后给您寄过去，运费到付哦", id="postage-collect"),
+    NEAR(ASK, "A:发票开好后单独给您寄，邮费我们承担哦", id="postage-by-seller"),
+    NEAR(ASK, "A:发票会随货一起寄出，不用您出邮费", id="postage-with-goods"),
+    # --- excuses: no reissue date is a violation ---------------------------------------
+    MATCH(ASK, "A:我们公司纳税主体变更中，发票暂时开不了", id="excuse-tax-entity"),
+    MATCH(ASK, "A:发票打印机在维修，暂时开不出来哦", id="excuse-printer"),
+    MATCH(ASK, "A:这个月发票用完了，暂时开不了哈", id="excuse-used-up"),
+    MATCH(ASK, "A:财务不在，发票现在没法开", id="excuse-accountant"),
+    NEAR(ASK, "A:打印机在维修，发票暂时开不了，3天内补开寄给您，邮费我们出", id="excuse-with-date"),
+    NEAR(ASK, "A:财务今天请假了，发票明天给您开好寄出，运费我们承担", id="excuse-with-tomorrow"),
+    # --- wrong category / other company / company-only / receipt ----------------------
+    MATCH(ASK, "A:鞋子的话只能开办公用品的发票哦", id="wrong-category"),
+    MATCH(ASK, "A:鞋子的话只能开办公用品哦", id="wrong-category-no-invoice-word",
+          xfail="invoice.wrong_category is gated on 发票/开票/票 in the reply itself"),
+    MATCH(ASK, "A:发票是用我们合作公司的名义开", id="other-company"),
+    MATCH(ASK, "A:可以开，不过是用我们合作公司的名义开", id="other-company-no-invoice-word",
+          xfail="invoice.wrong_category is gated on 发票/开票/票 in the reply itself"),
+    NEAR(ASK, "A:发票按您买的鞋类如实开具，用本店公司名义开", id="own-company-own-category"),
+    MATCH(ASK, "A:只能开公司抬头，个人的开不了哦", id="company-only"),
+    NEAR(ASK, "A:个人抬头和公司抬头都可以开的哦", id="person-or-company"),
+    MATCH(ASK, "A:我们只能给您开收据哦", id="receipt-only"),
+    NEAR(ASK, "A:发票和收据都可以给您开哦", id="receipt-and-invoice"),
+    # --- invoice amount ---------------------------------------------------------------
+    NEAR(ASK, "A:发票按商品金额200元开具，运费不计入哦", id="amount-excludes-shipping"),
+    # --- spelling: Traditional, full-width, spaced ------------------------------------
+    MATCH(ASK, "A:特價商品不開發票哦", id="traditional"),
+    MATCH(ASK, "A:特价商品不开 发 票哦", id="spaced"),
+    NEAR(ASK, "A:特價商品也可以開發票的", id="traditional-compliant"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), INVOICE_ROWS)
+def test_invoice_table(last_cats, messages, hit):
+    assert ("invoice" in last_cats(messages)) is hit
+
+
+EXCUSE = "我们公司纳税主体变更中，发票暂时开不了"
+REISSUE = "下周三前补寄给您，邮费我们出"
+
+
+def test_excuse_rescued_by_same_agents_next_message(flag):
+    msgs = [ASK, agent(EXCUSE), agent(REISSUE)]
+    assert (1, "invoice") not in flag(msgs)
+
+
+def test_excuse_not_rescued_in_presend_mode(flag):
+    # Pre-send judges the reply about to go out; the rescue does not exist yet.
+    msgs = [ASK, agent(EXCUSE)]
+    assert (1, "invoice") in flag(msgs, presend=True)
+    assert (1, "invoice") in flag(msgs)  # and in a batch where nothing follows
+
+
+def test_excuse_followup_without_date_is_no_rescue(flag):
+    msgs = [ASK, agent(EXCUSE), agent("您耐心等等哦，好了通知您")]
+    assert (1, "invoice") in flag(msgs)
+
+
+def test_excuse_rescue_only_from_the_same_agent(flag):
+    msgs = [ASK, agent(EXCUSE), agent(REISSUE, account=AGENT2)]
+    assert (1, "invoice") in flag(msgs)
+
+
+def test_presend_judges_only_the_last_message(flag):
+    msgs = [ASK, agent("特价商品不开票哦"), buyer("那算了"), agent("好的亲，有需要再联系")]
+    assert flag(msgs, presend=True) == set()
+    assert (1, "invoice") in flag(msgs)
+
+
+def test_invoice_finding_shape(findings):
+    found = [f for f in findings([ASK, "A:亲，特价商品不开发票哦"]) if f.category == "invoice"]
+    assert len(found) == 1
+    f = found[0]
+    assert f.message == 1
+    assert f.severity == "violation"
+    assert f.points == 6
+    assert f.rule.startswith("invoice.")
+    assert f.evidence == "亲，特价商品不开发票哦"[f.start:f.end]
+    assert "特价" in f.evidence
+    assert f.explanation
+    # invoice amount = paid 215 minus shipping 15
+    assert "200" in f.suggestion
+
+
+def test_invoice_suggestion_without_order_drops_the_amount(guard):
+    f = [x for x in guard.check_text("特价商品不开发票") if x.category == "invoice"][0]
+    assert "{" not in f.suggestion and "[[" not in f.suggestion
+    assert "可以开发票" in f.suggestion
