@@ -6,12 +6,13 @@ Exit status of ``redline check``: 0 nothing flagged, 1 something flagged,
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -106,8 +107,13 @@ def check(file: str | None, text: str | None, shop_file: str | None, fmt: str, p
         if text is not None:
             items: Iterable[Conversation | InputError] = [
                 Conversation(messages=[Message(role="agent", text=text)], id="text", shop=shop or Shop())]
+            yield from _accept(items)
         else:
-            items = read_conversations(open_input(file or "-"), default_shop=shop)
+            with open_input(file or "-") as stream:
+                yield from _accept(read_conversations(stream, default_shop=shop))
+
+    def _accept(items: Iterable[Conversation | InputError]) -> Iterator[Conversation]:
+        nonlocal conversations, messages
         for item in items:
             if isinstance(item, InputError):
                 errors.append(item)
@@ -117,7 +123,7 @@ def check(file: str | None, text: str | None, shop_file: str | None, fmt: str, p
             messages += len(item.messages)
             yield item
 
-    out = click.get_text_stream("stdout")
+    out = _Stdout()
     for _conv, found in guard.check_many(source(), presend=presend or text is not None):
         findings.extend(found)
         if fmt == "jsonl":
@@ -138,15 +144,25 @@ def check(file: str | None, text: str | None, shop_file: str | None, fmt: str, p
         sys.exit(1)
 
 
-def open_input(path: str) -> BinaryIO:
+class _Stdout:
+    """Writes through click.echo, so output works the same under CliRunner and pipes."""
+
+    def write(self, text: str) -> None:
+        click.echo(text, nl=False)
+
+
+@contextlib.contextmanager
+def open_input(path: str) -> Iterator[BinaryIO]:
     if path == "-":
-        return click.get_binary_stream("stdin")
+        yield sys.stdin.buffer
+        return
     p = Path(path)
     if not p.exists():
         raise BadInput(f"文件不存在: {path}")
     if p.is_dir():
         raise BadInput(f"这是一个目录，不是会话文件: {path}")
-    return p.open("rb")
+    with p.open("rb") as stream:
+        yield stream
 
 
 def load_shop(path: str) -> Shop:
@@ -249,14 +265,15 @@ def eval_cmd(file: str, fmt: str, min_f1: float | None, rules_dirs: tuple[str, .
     guard = load_guard(rules_dirs)
     convs: list[Conversation] = []
     bad = 0
-    for item in read_conversations(open_input(file)):
-        if isinstance(item, InputError):
-            click.echo(f"redline: {item}", err=True)
-            bad += item.fatal
-            continue
-        convs.append(item)
+    with open_input(file) as stream:
+        for item in read_conversations(stream):
+            if isinstance(item, InputError):
+                click.echo(f"redline: {item}", err=True)
+                bad += item.fatal
+                continue
+            convs.append(item)
     report = score(guard.check_many(convs))
-    out = click.get_text_stream("stdout")
+    out = _Stdout()
     if fmt == "json":
         out.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -309,7 +326,7 @@ def rules_cmd(fmt: str, category: str | None, rules_dirs: tuple[str, ...]) -> No
                      "severity": severity, "points": points, "enabled": rule.enabled,
                      "ledger": cat.ledger, "source": str(rule.source),
                      "explanation": rule.explanation})
-    out = click.get_text_stream("stdout")
+    out = _Stdout()
     if fmt == "json":
         out.write(json.dumps({"packs": rs.packs, "rules": rows}, ensure_ascii=False, indent=2) + "\n")
         return
@@ -334,7 +351,7 @@ def demo(fmt: str, lang: str) -> None:
     guard = load_guard((), lang)
     convs = [c for c in read_conversations(io.BytesIO(data)) if isinstance(c, Conversation)]
     findings = [f for _, found in guard.check_many(convs) for f in found]
-    out = click.get_text_stream("stdout")
+    out = _Stdout()
     summary = summarize(findings, len(convs), sum(len(c.messages) for c in convs), [])
     if fmt == "json":
         out.write(json.dumps({"findings": [f.to_dict() for f in findings], "summary": summary},

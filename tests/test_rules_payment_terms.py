@@ -1,0 +1,167 @@
+"""货到付款, 信用卡, 包邮: promises that exist only when the shop profile says so."""
+
+from __future__ import annotations
+
+import pytest
+from support import BUYER, MATCH, NEAR
+
+COD_SHOP = {"platform": "tmall", "cod": True}
+NO_COD_SHOP = {"platform": "tmall", "cod": False}
+COD_ORDER = {"id": "3000000002", "buyer": BUYER, "amount": 358.0, "payment": "cod",
+             "status": "paid"}
+
+COD_ASK = "B:可以货到付款吗？"
+
+COD_ROWS = [
+    MATCH(COD_ASK, "A:亲，本店不支持货到付款哦", id="not-supported"),
+    MATCH(COD_ASK, "A:本店未开通货到付款呢", id="not-enabled-but-it-is"),
+    MATCH(COD_ASK, "A:货到付款的订单我们这边发不了哦", id="will-not-ship"),
+    MATCH(COD_ASK, "A:货到付款要另外加收20元服务费哦", id="surcharge"),
+    MATCH(COD_ASK, "A:货到付款的话价格要贵一些哦", id="price-raised"),
+    MATCH(COD_ASK, "A:本店不支援貨到付款", id="traditional"),
+    MATCH(COD_ASK, "A:不支持 货 到 付 款", id="spaced"),
+    NEAR(COD_ASK, "A:支持货到付款的亲，运费按货到付款运费模板收取", id="supported-template-fee"),
+    NEAR(COD_ASK, "A:可以货到付款哦，下单时选择货到付款就行", id="supported"),
+    NEAR(COD_ASK, "A:货到付款的运费按模板收取，页面会显示，没有其他费用", id="template-fee"),
+    NEAR(COD_ASK, "A:不是不支持货到付款哦，是这个地址快递到不了", id="negated"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), COD_ROWS)
+def test_cod_table_shop_with_cod(last_cats, messages, hit):
+    assert ("cod" in last_cats(messages, shop=COD_SHOP, order=COD_ORDER)) is hit
+
+
+@pytest.mark.parametrize("text", [
+    "亲，本店不支持货到付款哦",
+    "本店未开通货到付款呢",
+    "不好意思，我们没有开通货到付款服务",
+])
+def test_cod_truthful_refusal_when_shop_has_no_cod(last_cats, text):
+    assert "cod" not in last_cats([COD_ASK, f"A:{text}"], shop=NO_COD_SHOP)
+    assert "cod" not in last_cats([COD_ASK, f"A:{text}"], shop={})  # cod defaults to false
+
+
+def test_cod_closing_a_cod_order_is_cod_and_close_order(flag):
+    msgs = ["B:货到付款的那单什么时候发？", "A:亲，货到付款的订单发不了，已经帮您取消了"]
+    got = flag(msgs, shop=COD_SHOP, order=COD_ORDER)
+    assert {(1, "cod"), (1, "close_order")} <= got
+
+
+def test_cod_closed_at_buyers_request_is_fine(flag):
+    msgs = ["B:我拍错了，帮我取消订单吧", "A:好的亲，已经帮您取消了"]
+    got = flag(msgs, shop=COD_SHOP, order=COD_ORDER)
+    assert (1, "cod") not in got and (1, "close_order") not in got
+
+
+# --- 信用卡 ------------------------------------------------------------------------------
+
+TMALL = {"platform": "tmall"}               # credit_card defaults to true
+TAOBAO = {"platform": "taobao"}             # credit_card defaults to false
+TAOBAO_CARDS = {"platform": "taobao", "credit_card": True}
+BIG_ORDER = {"id": "3000000003", "buyer": BUYER, "amount": 1299.0, "shipping_fee": 0.0}
+SMALL_ORDER = {"id": "3000000004", "buyer": BUYER, "amount": 399.0, "shipping_fee": 0.0}
+
+CARD_ASK = "B:能用信用卡付款吗？"
+INST_ASK = "B:这个能分期吗？"
+
+CARD_ROWS = [
+    MATCH(CARD_ASK, "A:我们店暂不支持信用卡付款哦", id="refused"),
+    MATCH(CARD_ASK, "A:信用卡这边用不了哦亲", id="cannot-use"),
+    MATCH(CARD_ASK, "A:可以刷信用卡，但是要加3%的手续费", id="card-fee-percent"),
+    MATCH(CARD_ASK, "A:可以刷信用卡，不过要加3%的手续费", id="card-fee-percent-buguo",
+          xfail="credit_card.fee `unless` reads the conjunction 不过 ('but') as 不 (no fee)"),
+    MATCH(CARD_ASK, "A:可以的，刷卡手续费需要您承担哦", id="card-fee-buyer"),
+    MATCH(CARD_ASK, "A:我們不支持信用卡哦", id="traditional"),
+    NEAR(CARD_ASK, "A:可以用信用卡的亲，不收手续费", id="accepted"),
+    NEAR(CARD_ASK, "A:支持信用卡付款，不额外收取任何手续费", id="accepted-no-fee"),
+    NEAR(CARD_ASK, "A:信用卡付不了的话可能是银行限额，您联系一下发卡行", id="bank-limit"),
+    NEAR(INST_ASK, "A:分期手续费以收银台显示为准，是银行收取的哦", id="bank-installment-fee"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), CARD_ROWS)
+def test_credit_card_table_tmall(last_cats, messages, hit):
+    assert ("credit_card" in last_cats(messages, shop=TMALL, order=BIG_ORDER)) is hit
+
+
+@pytest.mark.parametrize(("shop", "hit"), [
+    pytest.param(TMALL, True, id="tmall-default-cards"),
+    pytest.param(TAOBAO, False, id="taobao-default-no-cards"),
+    pytest.param(TAOBAO_CARDS, True, id="taobao-with-cards"),
+    pytest.param({"platform": "tmall", "credit_card": False}, False, id="tmall-special-category"),
+])
+def test_credit_card_refusal_depends_on_shop(last_cats, shop, hit):
+    msgs = [CARD_ASK, "A:我们店暂不支持信用卡付款哦"]
+    assert ("credit_card" in last_cats(msgs, shop=shop, order=BIG_ORDER)) is hit
+
+
+INSTALLMENT_ROWS = [
+    pytest.param(BIG_ORDER, [INST_ASK, "A:这单不能分期哦"], True, id="1299-refused"),
+    pytest.param({**BIG_ORDER, "amount": 600.0}, [INST_ASK, "A:这单不能分期哦"], True,
+                 id="600-boundary-refused"),
+    pytest.param({**BIG_ORDER, "amount": 599.0}, [INST_ASK, "A:这单不能分期哦"], False,
+                 id="599-below-minimum"),
+    pytest.param(SMALL_ORDER, [INST_ASK, "A:这单不能分期哦"], False, id="399-below-minimum"),
+    pytest.param(SMALL_ORDER, [INST_ASK, "A:满600元才可以分期哦，这单金额不够"], False,
+                 id="399-explained"),
+    pytest.param(BIG_ORDER, ["B:这个聚划算的能分期吗？", "A:这单不能分期哦"], False,
+                 id="juhuasuan"),
+    pytest.param(BIG_ORDER, [INST_ASK, "A:秒杀商品不能分期哦"], False, id="flash-sale"),
+    pytest.param(BIG_ORDER, [INST_ASK, "A:可以分期的亲，3/6/9/12期都行"], False, id="allowed"),
+    pytest.param(BIG_ORDER, [INST_ASK, "A:這單不能分期哦"], True, id="traditional"),
+]
+
+
+@pytest.mark.parametrize(("order", "messages", "hit"), INSTALLMENT_ROWS)
+def test_installments(last_cats, order, messages, hit):
+    assert ("credit_card" in last_cats(messages, shop=TMALL, order=order)) is hit
+
+
+def test_installment_refusal_on_taobao_without_cards_is_fine(last_cats):
+    assert "credit_card" not in last_cats([INST_ASK, "A:这单不能分期哦"], shop=TAOBAO,
+                                          order=BIG_ORDER)
+
+
+# --- 包邮 --------------------------------------------------------------------------------
+
+FREE = {"platform": "tmall", "free_shipping": True, "free_shipping_exclusions": ["新疆", "西藏"]}
+NOT_FREE = {"platform": "tmall", "free_shipping": False}
+REMOTE = "A:偏远地区，需要补10元邮费哦"
+
+FREE_ROWS = [
+    MATCH("B:我在青海西宁，包邮吗？", REMOTE, id="qinghai-not-excluded"),
+    MATCH("B:寄到内蒙古包邮吗？", REMOTE, id="inner-mongolia-not-excluded"),
+    MATCH("B:发到杭州要多久", "A:最近快递涨价了，需要补5元差价哦", id="courier-price-rise"),
+    MATCH("B:包邮吗", "A:运费需要您自理哦", id="postage-self-paid"),
+    MATCH("B:包邮吗", "A:您那边要加十块钱邮费", id="chinese-numeral"),
+    MATCH("B:寄到海口包邮吗？", "A:偏遠地區，需要補10元郵費哦", id="traditional"),
+    NEAR("B:我在西藏拉萨，包邮吗？", REMOTE, id="lhasa-excluded-city"),
+    NEAR("B:我在拉萨，包邮吗？", REMOTE, id="lhasa-city-only"),
+    NEAR("B:寄到乌鲁木齐包邮吗？", REMOTE, id="urumqi-excluded-city"),
+    NEAR("B:寄到新疆包邮吗？", REMOTE, id="xinjiang-excluded"),
+    NEAR("B:包邮吗", "A:包邮的亲，不用补运费哦", id="honoured"),
+    NEAR("B:能发顺丰吗", "A:指定顺丰的话需要补10元运费哦", id="buyer-designated-courier"),
+    NEAR("B:不喜欢想退", "A:退货的话运费需要您承担哦", id="return-postage-not-free-shipping"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), FREE_ROWS)
+def test_free_shipping_table(last_cats, messages, hit):
+    assert ("free_shipping" in last_cats(messages, shop=FREE)) is hit
+
+
+@pytest.mark.parametrize("shop", [NOT_FREE, {}], ids=["not-free", "default"])
+def test_free_shipping_needs_a_free_shipping_listing(last_cats, shop):
+    assert "free_shipping" not in last_cats(["B:我在青海西宁，包邮吗？", REMOTE], shop=shop)
+
+
+def test_free_shipping_exclusion_given_as_city(last_cats):
+    shop = {**FREE, "free_shipping_exclusions": ["拉萨"]}
+    assert "free_shipping" not in last_cats(["B:我在西藏日喀则", REMOTE], shop=shop)
+
+
+def test_free_shipping_points(findings):
+    found = [f for f in findings(["B:我在青海西宁，包邮吗？", REMOTE], shop=FREE)
+             if f.category == "free_shipping"]
+    assert [f.points for f in found] == [4]

@@ -1,0 +1,96 @@
+"""泄露他人信息 (privacy) and 站外付款 (payment, 12 when induced / 6 when the buyer asked)."""
+
+from __future__ import annotations
+
+import pytest
+from support import BUYER, MATCH, NEAR, OTHER, buyer
+
+# --- privacy ---------------------------------------------------------------------------
+
+ASK_OTHER = buyer("我是她老公，帮我查下她的订单寄到哪了", account=OTHER)
+ASK_SELF = buyer("帮我查下我的订单寄到哪了", account=BUYER)
+ASK_COURIER = buyer("我是快递员，收件人电话多少？", account=OTHER)
+
+PRIVACY_ROWS = [
+    MATCH(ASK_OTHER, "A:寄到杭州市西湖区文三路88号哦", id="address-to-husband"),
+    MATCH(ASK_OTHER, "A:收货人是王芳，电话13812345678", id="name-and-phone"),
+    MATCH(ASK_COURIER, "A:她的手机号是13912345678", id="phone-to-courier"),
+    MATCH(ASK_OTHER, "A:她拍的是两件羊毛衫，已经发货了", id="order-contents"),
+    MATCH(ASK_OTHER, "A:寄到杭州市西湖區文三路88號哦", id="traditional"),
+    NEAR(ASK_SELF, "A:寄到杭州市西湖区文三路88号哦", id="own-account-address"),
+    NEAR(buyer("收件人电话是多少来着", account=BUYER), "A:收货人是王芳，电话13812345678",
+         id="own-account-phone"),
+    NEAR(ASK_OTHER, "A:不好意思亲，收货信息不方便透露，请下单人用下单账号联系我们",
+         id="refuses-to-disclose"),
+    NEAR(ASK_OTHER, "A:为了保护买家隐私，订单信息只能和下单账号核对哦", id="asks-for-ordering-account"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), PRIVACY_ROWS)
+def test_privacy_table(last_cats, messages, hit):
+    assert ("privacy" in last_cats(messages)) is hit
+
+
+def test_privacy_without_order_uses_third_party_cues(last_cats):
+    msgs = ["B:我是帮朋友问的，她的快递寄到哪了", "A:寄到杭州市西湖区文三路88号哦"]
+    assert "privacy" in last_cats(msgs, order=None)
+    msgs = ["B:我的快递寄到哪了", "A:寄到杭州市西湖区文三路88号哦"]
+    assert "privacy" not in last_cats(msgs, order=None)
+
+
+def test_privacy_points(findings):
+    found = [f for f in findings([ASK_OTHER, "A:寄到杭州市西湖区文三路88号哦"])
+             if f.category == "privacy"]
+    assert [(f.severity, f.points) for f in found] == [("violation", 6)]
+
+
+# --- payment -----------------------------------------------------------------------------
+
+PAYMENT_ROWS = [
+    # agent proposes it (12 points)
+    MATCH("B:能便宜点吗", "A:加我微信付款可以便宜20元哦", id="wechat"),
+    MATCH("B:能便宜点吗", "A:加我V信转账更便宜", id="v-xin"),
+    MATCH("B:能便宜点吗", "A:加我vx付款给您优惠", id="vx"),
+    MATCH("B:能便宜点吗", "A:加我威信支付可以便宜点", id="wei-xin-homophone"),
+    MATCH("B:能便宜点吗", "A:加我薇❤信付款更便宜", id="wei-heart-xin"),
+    MATCH("B:能便宜点吗", "A:加我薇❤，付款更便宜", id="wei-heart",
+          xfail="evasion 薇❤ (❤ = 心/信) loses the ❤ in normalisation and leaves only 薇"),
+    MATCH("B:能便宜点吗", "A:加我微.信付款更便宜", id="dotted-wechat"),
+    MATCH("B:能便宜点吗", "A:加我扣扣，转账给我便宜10块", id="kou-kou"),
+    MATCH("B:能便宜点吗", "A:直接zfb转账给我就行，不用拍了", id="zfb"),
+    MATCH("B:能便宜点吗", "A:直接支 付 宝转账给我就行", id="spaced-alipay"),
+    MATCH("B:能便宜点吗", "A:加我ＷＥＣＨＡＴ付款便宜", id="fullwidth-wechat"),
+    MATCH("B:能便宜点吗", "A:加我微信，轉賬給我更便宜", id="traditional"),
+    MATCH("B:怎么付款", "A:银行卡号6222021234567890，转账后截图给我", id="bank-card"),
+    MATCH("B:怎么付款", "A:扫一下这个二维码付款就可以，不用拍", id="qr-code"),
+    # the buyer asks first (6 points)
+    MATCH("B:可以微信转账给你吗？", "A:可以的亲~", id="agreed-to-wechat"),
+    MATCH("B:能加你微信付款吗", "A:好的，加我微信吧", id="agreed-add-wechat"),
+    # compliant
+    NEAR("B:可以用信用卡付吗？", "A:可以的亲~", id="agreed-to-credit-card"),
+    NEAR("B:怎么付款", "A:亲，请在天猫下单用支付宝付款哦", id="recommends-alipay"),
+    NEAR("B:可以微信转账吗", "A:不可以哦亲，只能在平台拍下用支付宝付款", id="declines"),
+    NEAR("B:可以微信转账给你吗？", "A:不能微信转账哦，您可以找朋友代付", id="suggests-daifu"),
+    NEAR("B:钱什么时候退", "A:退款会原路退回您的支付宝哦", id="refund-to-alipay"),
+    NEAR("B:没有支付宝怎么办", "A:您可以开通支付宝，或者请朋友帮您代付哦", id="open-alipay"),
+    NEAR("B:有会员价吗", "A:您可以用vip会员价支付，更优惠哦", id="vip-member-price",
+         xfail="evasion v❤ normalises to the bare key 'v', so every 'v' (vip) is rewritten to 微信"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), PAYMENT_ROWS)
+def test_payment_table(last_cats, messages, hit):
+    assert ("payment" in last_cats(messages)) is hit
+
+
+@pytest.mark.parametrize(("messages", "points"), [
+    pytest.param(["B:能便宜点吗", "A:加我微信付款可以便宜20元哦"], 12, id="induced"),
+    pytest.param(["A:亲，加我vx转账可以再优惠"], 12, id="induced-unprompted"),
+    pytest.param(["B:可以微信转账给你吗？", "A:可以的亲~"], 6, id="buyer-asked-agreed"),
+    pytest.param(["B:我直接转账给你行吗", "A:可以的，银行卡号6222021234567890，转账给我就行"], 6,
+                 id="buyer-asked-account-given"),
+])
+def test_payment_points(findings, messages, points):
+    last = len(messages) - 1
+    got = [f.points for f in findings(messages) if f.category == "payment" and f.message == last]
+    assert got == [points]
