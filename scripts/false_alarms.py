@@ -39,15 +39,19 @@ def main(argv: list[str]) -> int:
             print(f"{name:<38}{'missing':>10}")
             continue
         lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        convs = [Conversation(messages=[Message("agent", t)], id=str(i), shop=STRICT_SHOP)
-                 for i, t in enumerate(lines, 1)]
+        convs = [
+            Conversation(messages=[Message("agent", t)], id=str(i), shop=STRICT_SHOP)
+            for i, t in enumerate(lines, 1)
+        ]
         flagged = 0
         for conv, findings in guard.check_many(convs, presend=True):
             if findings:
                 flagged += 1
                 if verbose:
                     f = findings[0]
-                    print(f"    {name}:{conv.id} {f.rule} [{f.evidence}] {conv.messages[0].text[:70]}")
+                    print(
+                        f"    {name}:{conv.id} {f.rule} [{f.evidence}] {conv.messages[0].text[:70]}"
+                    )
         rate = flagged / len(lines) if lines else 0.0
         worst = max(worst, rate)
         print(f"{name:<38}{len(lines):>10}{flagged:>9}{rate:>8.2%}")

@@ -46,7 +46,10 @@ def test_check_text_jsonl_exact(runner: CliRunner) -> None:
 def test_check_text_clean_exits_zero(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check", "--text", "亲，可以开发票的，个人或公司抬头都行哦"])
     assert result.exit_code == 0
-    assert result.output == "共检查 1 个会话、1 条消息，发现 0 处问题（违规 0 处，合计 0 分；提醒 0 处；风险 0 处）。\n"
+    assert (
+        result.output
+        == "共检查 1 个会话、1 条消息，发现 0 处问题（违规 0 处，合计 0 分；提醒 0 处；风险 0 处）。\n"
+    )
 
 
 def test_check_table_exact(runner: CliRunner) -> None:
@@ -54,21 +57,36 @@ def test_check_table_exact(runner: CliRunner) -> None:
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[0].split() == ["会话", "消息", "类别", "级别", "扣分", "规则", "证据"]
-    assert lines[2].split() == ["text", "0", "站外付款", "违规", "12", "payment.off_platform",
-                                "加我vx转", "[0:5]"]
+    assert lines[2].split() == [
+        "text",
+        "0",
+        "站外付款",
+        "违规",
+        "12",
+        "payment.off_platform",
+        "加我vx转",
+        "[0:5]",
+    ]
     assert lines[3].startswith("    原因: 交易必须在平台内通过支付宝完成")
     assert lines[4].startswith("    建议回复: 亲，为了保障您的资金安全")
-    assert lines[-1] == "共检查 1 个会话、1 条消息，发现 1 处问题（违规 1 处，合计 12 分；提醒 0 处；风险 0 处）。"
+    assert (
+        lines[-1]
+        == "共检查 1 个会话、1 条消息，发现 1 处问题（违规 1 处，合计 12 分；提醒 0 处；风险 0 处）。"
+    )
 
 
 def test_exit_zero(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["check", "--text", "特价商品不开发票", "--exit-zero", "--format", "jsonl"])
+    result = runner.invoke(
+        main, ["check", "--text", "特价商品不开发票", "--exit-zero", "--format", "jsonl"]
+    )
     assert result.exit_code == 0
     assert json.loads(result.output)["category"] == "invoice"
 
 
 def test_english(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["check", "--text", "特价商品不开发票", "--lang", "en", "--format", "jsonl"])
+    result = runner.invoke(
+        main, ["check", "--text", "特价商品不开发票", "--lang", "en", "--format", "jsonl"]
+    )
     f = json.loads(result.output)
     assert f["explanation"].startswith("Sale, promotion and flash-sale items must be invoiced")
     assert f["suggestion"].startswith("Yes, we can issue an invoice")
@@ -106,8 +124,10 @@ def test_gbk_file_is_read_with_warning(runner: CliRunner, tmp_path: Path) -> Non
 
 def test_undecodable_line(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_bytes(b'{"messages": [{"role": "agent", "text": "\xff\xff\xff"}]}\n'
-                     + (conv_line("好的亲") + "\n").encode())
+    path.write_bytes(
+        b'{"messages": [{"role": "agent", "text": "\xff\xff\xff"}]}\n'
+        + (conv_line("好的亲") + "\n").encode()
+    )
     result = runner.invoke(main, ["check", str(path), "--format", "jsonl"])
     assert result.exit_code == 2
     assert "第 1 行错误: 不是 UTF-8 编码" in result.stderr
@@ -131,12 +151,19 @@ def test_huge_message(runner: CliRunner) -> None:
     assert f["category"] == "payment" and f["start"] == len(text) - 6
 
 
-def test_shop_profile_applies_to_conversations_without_shop(runner: CliRunner, tmp_path: Path) -> None:
+def test_shop_profile_applies_to_conversations_without_shop(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     shop = tmp_path / "shop.yaml"
     shop.write_text("platform: tmall\ncod: true\n", encoding="utf-8")
     chats = tmp_path / "c.jsonl"
-    chats.write_text(conv_line("亲，本店不支持货到付款哦") + "\n"
-                     + conv_line("亲，本店不支持货到付款哦", shop={"cod": False}) + "\n", encoding="utf-8")
+    chats.write_text(
+        conv_line("亲，本店不支持货到付款哦")
+        + "\n"
+        + conv_line("亲，本店不支持货到付款哦", shop={"cod": False})
+        + "\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(main, ["check", str(chats), "--shop", str(shop), "--format", "jsonl"])
     assert [json.loads(x)["conversation"] for x in result.stdout.splitlines()] == ["1"]
     without = runner.invoke(main, ["check", str(chats), "--format", "jsonl"])
@@ -154,7 +181,9 @@ def test_missing_file_and_no_input(runner: CliRunner) -> None:
 def test_broken_rule_pack_is_bad_input(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "shop.yaml").write_text(
         "pack: shop\nrules:\n  - id: invoice.x\n    category: invoice\n    keywords: [发票]\n"
-        "    patterns: ['(unclosed']\n    explanation: x\n", encoding="utf-8")
+        "    patterns: ['(unclosed']\n    explanation: x\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(main, ["check", "--text", "hi", "--rules", str(tmp_path)])
     assert result.exit_code == 2
     assert "shop.yaml:6:" in result.stderr
@@ -168,8 +197,20 @@ def test_eval_dev_set(runner: CliRunner) -> None:
     assert doc["conversations"] == 90
     assert doc["overall"]["f1"] >= 0.95
     assert set(doc["categories"]) == {
-        "invoice", "cod", "credit_card", "free_shipping", "privacy", "payment", "price",
-        "close_order", "returns", "ad_words", "promise", "etiquette", "extortion"}
+        "invoice",
+        "cod",
+        "credit_card",
+        "free_shipping",
+        "privacy",
+        "payment",
+        "price",
+        "close_order",
+        "returns",
+        "ad_words",
+        "promise",
+        "etiquette",
+        "extortion",
+    }
 
 
 def test_eval_table(runner: CliRunner) -> None:
@@ -199,4 +240,7 @@ def test_demo(runner: CliRunner) -> None:
     assert doc["summary"]["conversations"] == 17
     rules = {f["rule"] for f in doc["findings"]}
     assert {"invoice.special_price", "payment.off_platform", "privacy.disclosed"} <= rules
-    assert not any(f["conversation"] in ("demo-002", "demo-005", "demo-010", "demo-013") for f in doc["findings"])
+    assert not any(
+        f["conversation"] in ("demo-002", "demo-005", "demo-010", "demo-013")
+        for f in doc["findings"]
+    )

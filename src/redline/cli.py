@@ -35,14 +35,20 @@ SEVERITY_ZH = {"violation": "违规", "warning": "提醒", "alert": "风险"}
 
 def rules_option(fn: F) -> F:
     return click.option(
-        "--rules", "rules_dirs", multiple=True, type=click.Path(exists=False),
+        "--rules",
+        "rules_dirs",
+        multiple=True,
+        type=click.Path(exists=False),
         help="额外的规则包目录或文件（可多次使用），覆盖或补充内置规则。Extra rule pack dir/file.",
     )(fn)
 
 
 def lang_option(fn: F) -> F:
     return click.option(
-        "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        default="zh",
+        show_default=True,
         help="说明与建议话术的语言。Language of explanations and suggestions.",
     )(fn)
 
@@ -78,17 +84,38 @@ def main() -> None:
 @main.command()
 @click.argument("file", required=False, type=click.Path(allow_dash=True))
 @click.option("--text", "text", help="检查一条客服回复（发送前检查）。Check one agent reply.")
-@click.option("--shop", "shop_file", type=click.Path(exists=True, dir_okay=False),
-              help="店铺设置文件（JSON/YAML），用于没有 shop 字段的会话。Shop profile.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
-              show_default=True, help="输出格式。Output format.")
-@click.option("--presend", is_flag=True,
-              help="只判断每个会话的最后一条消息，且不看其后的消息（发送前检查）。")
-@click.option("--exit-zero", is_flag=True, help="发现问题时也返回 0。Exit 0 even when something is flagged.")
+@click.option(
+    "--shop",
+    "shop_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="店铺设置文件（JSON/YAML），用于没有 shop 字段的会话。Shop profile.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="输出格式。Output format.",
+)
+@click.option(
+    "--presend", is_flag=True, help="只判断每个会话的最后一条消息，且不看其后的消息（发送前检查）。"
+)
+@click.option(
+    "--exit-zero", is_flag=True, help="发现问题时也返回 0。Exit 0 even when something is flagged."
+)
 @rules_option
 @lang_option
-def check(file: str | None, text: str | None, shop_file: str | None, fmt: str, presend: bool,
-          exit_zero: bool, rules_dirs: tuple[str, ...], lang: str) -> None:
+def check(
+    file: str | None,
+    text: str | None,
+    shop_file: str | None,
+    fmt: str,
+    presend: bool,
+    exit_zero: bool,
+    rules_dirs: tuple[str, ...],
+    lang: str,
+) -> None:
     """检查会话文件（JSONL，- 表示标准输入）或一条回复。
 
     Check a conversations file (formats.md JSONL, ``-`` for stdin) or one reply (``--text``).
@@ -106,7 +133,10 @@ def check(file: str | None, text: str | None, shop_file: str | None, fmt: str, p
         nonlocal conversations, messages
         if text is not None:
             items: Iterable[Conversation | InputError] = [
-                Conversation(messages=[Message(role="agent", text=text)], id="text", shop=shop or Shop())]
+                Conversation(
+                    messages=[Message(role="agent", text=text)], id="text", shop=shop or Shop()
+                )
+            ]
             yield from _accept(items)
         else:
             with open_input(file or "-") as stream:
@@ -131,9 +161,18 @@ def check(file: str | None, text: str | None, shop_file: str | None, fmt: str, p
                 out.write(json.dumps(f.to_dict(), ensure_ascii=False) + "\n")
     summary = summarize(findings, conversations, messages, errors)
     if fmt == "json":
-        out.write(json.dumps({"findings": [f.to_dict() for f in findings], "summary": summary,
-                              "errors": [e.to_dict() for e in errors]},
-                             ensure_ascii=False, indent=2) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "findings": [f.to_dict() for f in findings],
+                    "summary": summary,
+                    "errors": [e.to_dict() for e in errors],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
     elif fmt == "table":
         out.write(render_table(findings, guard.ruleset, lang))
         out.write(render_summary(summary, lang) + "\n")
@@ -172,12 +211,19 @@ def load_shop(path: str) -> Shop:
         if isinstance(data, dict) and "shop" in data:
             data = data["shop"]
         return Shop.from_dict(data)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError, ConversationError) as exc:
+    except (
+        OSError,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        yaml.YAMLError,
+        ConversationError,
+    ) as exc:
         raise BadInput(f"店铺设置文件 {path} 有误: {exc}") from exc
 
 
-def summarize(findings: list[Finding], conversations: int, messages: int,
-              errors: list[InputError]) -> dict[str, Any]:
+def summarize(
+    findings: list[Finding], conversations: int, messages: int, errors: list[InputError]
+) -> dict[str, Any]:
     by_severity = Counter(f.severity for f in findings)
     return {
         "conversations": conversations,
@@ -204,15 +250,27 @@ def render_table(findings: list[Finding], rs: RuleSet, lang: str) -> str:
     if not findings:
         return ""
     buf = io.StringIO()
-    headers = ["会话", "消息", "类别", "级别", "扣分", "规则", "证据"] if lang == "zh" else \
-        ["conv", "msg", "category", "severity", "points", "rule", "evidence"]
+    headers = (
+        ["会话", "消息", "类别", "级别", "扣分", "规则", "证据"]
+        if lang == "zh"
+        else ["conv", "msg", "category", "severity", "points", "rule", "evidence"]
+    )
     rows = []
     for f in findings:
         cat = rs.categories.get(f.category)
         cat_name = (cat.name_zh if lang == "zh" else cat.name_en) if cat else f.category
         sev = SEVERITY_ZH.get(f.severity, f.severity) if lang == "zh" else f.severity
-        rows.append([f.conversation, str(f.message), cat_name, sev, str(f.points), f.rule,
-                     f"{one_line(f.evidence)} [{f.start}:{f.end}]"])
+        rows.append(
+            [
+                f.conversation,
+                str(f.message),
+                cat_name,
+                sev,
+                str(f.points),
+                f.rule,
+                f"{one_line(f.evidence)} [{f.start}:{f.end}]",
+            ]
+        )
     widths = [max(width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     buf.write("  ".join(pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n")
     buf.write("  ".join("-" * w for w in widths) + "\n")
@@ -233,15 +291,19 @@ def one_line(s: str) -> str:
 
 def render_summary(s: dict[str, Any], lang: str) -> str:
     if lang == "en":
-        line = (f"Checked {s['conversations']} conversations, {s['messages']} messages: "
-                f"{s['findings']} findings ({s['violations']} violations, {s['points']} points; "
-                f"{s['warnings']} warnings; {s['alerts']} alerts).")
+        line = (
+            f"Checked {s['conversations']} conversations, {s['messages']} messages: "
+            f"{s['findings']} findings ({s['violations']} violations, {s['points']} points; "
+            f"{s['warnings']} warnings; {s['alerts']} alerts)."
+        )
         if s["bad_lines"]:
             line += f" {s['bad_lines']} bad lines skipped."
         return line
-    line = (f"共检查 {s['conversations']} 个会话、{s['messages']} 条消息，发现 {s['findings']} 处问题"
-            f"（违规 {s['violations']} 处，合计 {s['points']} 分；提醒 {s['warnings']} 处；"
-            f"风险 {s['alerts']} 处）。")
+    line = (
+        f"共检查 {s['conversations']} 个会话、{s['messages']} 条消息，发现 {s['findings']} 处问题"
+        f"（违规 {s['violations']} 处，合计 {s['points']} 分；提醒 {s['warnings']} 处；"
+        f"风险 {s['alerts']} 处）。"
+    )
     if s["bad_lines"]:
         line += f"有 {s['bad_lines']} 行输入有误已跳过。"
     return line
@@ -252,9 +314,15 @@ def render_summary(s: dict[str, Any], lang: str) -> str:
 
 @main.command("eval")
 @click.argument("file", type=click.Path(allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--min-f1", type=float, default=None,
-              help="总体 F1 低于此值时返回 1。Exit 1 when overall F1 is below this floor.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--min-f1",
+    type=float,
+    default=None,
+    help="总体 F1 低于此值时返回 1。Exit 1 when overall F1 is below this floor.",
+)
 @rules_option
 def eval_cmd(file: str, fmt: str, min_f1: float | None, rules_dirs: tuple[str, ...]) -> None:
     """按 formats.md 的计分规则评估带标注的语料：各类别的精确率、召回率、F1。
@@ -287,13 +355,21 @@ def eval_cmd(file: str, fmt: str, min_f1: float | None, rules_dirs: tuple[str, .
 
 def render_report(report: Report) -> str:
     buf = io.StringIO()
-    buf.write(f"{'category':<14}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>9}{'f1':>8}\n")
+    buf.write(
+        f"{'category':<14}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>9}{'f1':>8}\n"
+    )
     for cat, s in sorted(report.per_category.items()):
-        buf.write(f"{cat:<14}{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.precision:>11.3f}{s.recall:>9.3f}{s.f1:>8.3f}\n")
+        buf.write(
+            f"{cat:<14}{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.precision:>11.3f}{s.recall:>9.3f}{s.f1:>8.3f}\n"
+        )
     o = report.overall
-    buf.write(f"{'overall':<14}{o.tp:>5}{o.fp:>5}{o.fn:>5}{o.precision:>11.3f}{o.recall:>9.3f}{o.f1:>8.3f}\n")
-    buf.write(f"\n{report.conversations} conversations; payment points checked "
-              f"{report.points_checked}, wrong {len(report.points_wrong)}\n")
+    buf.write(
+        f"{'overall':<14}{o.tp:>5}{o.fp:>5}{o.fn:>5}{o.precision:>11.3f}{o.recall:>9.3f}{o.f1:>8.3f}\n"
+    )
+    buf.write(
+        f"\n{report.conversations} conversations; payment points checked "
+        f"{report.points_checked}, wrong {len(report.points_wrong)}\n"
+    )
     for (conv, msg, cat), text in report.misses:
         buf.write(f"MISS  {conv} #{msg} {cat}: {one_line(text)}\n")
     for (conv, msg, cat), f in report.false_alarms:
@@ -307,7 +383,9 @@ def render_report(report: Report) -> str:
 
 
 @main.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--category", help="只列出该类别。Only this category.")
 @rules_option
 def rules_cmd(fmt: str, category: str | None, rules_dirs: tuple[str, ...]) -> None:
@@ -322,20 +400,33 @@ def rules_cmd(fmt: str, category: str | None, rules_dirs: tuple[str, ...]) -> No
         severity = rule.severity or cat.severity
         raw = rule.points if rule.points is not None else cat.points
         points = rs.points_value(raw) if severity == "violation" else 0
-        rows.append({"id": rule.id, "category": rule.category, "name_zh": cat.name_zh,
-                     "severity": severity, "points": points, "enabled": rule.enabled,
-                     "ledger": cat.ledger, "source": str(rule.source),
-                     "explanation": rule.explanation})
+        rows.append(
+            {
+                "id": rule.id,
+                "category": rule.category,
+                "name_zh": cat.name_zh,
+                "severity": severity,
+                "points": points,
+                "enabled": rule.enabled,
+                "ledger": cat.ledger,
+                "source": str(rule.source),
+                "explanation": rule.explanation,
+            }
+        )
     out = _Stdout()
     if fmt == "json":
-        out.write(json.dumps({"packs": rs.packs, "rules": rows}, ensure_ascii=False, indent=2) + "\n")
+        out.write(
+            json.dumps({"packs": rs.packs, "rules": rows}, ensure_ascii=False, indent=2) + "\n"
+        )
         return
     out.write("规则包: " + "，".join(rs.packs) + "\n\n")
-    id_w = max((len(r["id"]) for r in rows), default=10)
+    id_w = max((len(str(r["id"])) for r in rows), default=10)
     for r in rows:
         flag = "" if r["enabled"] else "  (已停用)"
-        out.write(f"{r['id']:<{id_w}}  {pad(str(r['name_zh']), 20)}  "
-                  f"{pad(SEVERITY_ZH[str(r['severity'])], 4)}  {r['points']:>2} 分  {r['source']}{flag}\n")
+        out.write(
+            f"{r['id']:<{id_w}}  {pad(str(r['name_zh']), 20)}  "
+            f"{pad(SEVERITY_ZH[str(r['severity'])], 4)}  {r['points']:>2} 分  {r['source']}{flag}\n"
+        )
     out.write(f"\n共 {len(rows)} 条规则。\n")
 
 
@@ -354,8 +445,14 @@ def demo(fmt: str, lang: str) -> None:
     out = _Stdout()
     summary = summarize(findings, len(convs), sum(len(c.messages) for c in convs), [])
     if fmt == "json":
-        out.write(json.dumps({"findings": [f.to_dict() for f in findings], "summary": summary},
-                             ensure_ascii=False, indent=2) + "\n")
+        out.write(
+            json.dumps(
+                {"findings": [f.to_dict() for f in findings], "summary": summary},
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
     elif fmt == "jsonl":
         for f in findings:
             out.write(json.dumps(f.to_dict(), ensure_ascii=False) + "\n")

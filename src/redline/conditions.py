@@ -62,7 +62,7 @@ class MessageContext:
         if scope == "message":
             return self.norm[i]
         if scope == "after":
-            rest = self.norm[i][self.match_end:]
+            rest = self.norm[i][self.match_end :]
             nxt = self.next_same_agent()
             return rest if nxt is None else rest + "\x00" + self.norm[nxt]
         if scope == "before":
@@ -103,7 +103,9 @@ class MessageContext:
         msgs = self.conv.messages
         me = msgs[self.index]
         for j in range(self.index + 1, len(msgs)):
-            if msgs[j].role == "agent" and (me.account is None or msgs[j].account in (None, me.account)):
+            if msgs[j].role == "agent" and (
+                me.account is None or msgs[j].account in (None, me.account)
+            ):
                 return j
         return None
 
@@ -165,7 +167,9 @@ def compile_condition(rs: RuleSet, path: Path, line: int, spec: Any) -> Conditio
             if f not in SHOP_FIELDS:
                 raise fail(f"未知店铺字段 {f!r}")
         expected = dict(arg)
-        return Condition(lambda c: all(getattr(c.conv.shop, f) == v for f, v in expected.items()), key)
+        return Condition(
+            lambda c: all(getattr(c.conv.shop, f) == v for f, v in expected.items()), key
+        )
     if key == "order":
         if not isinstance(arg, dict):
             raise fail("order 需要映射，例如 {payment: cod}")
@@ -174,8 +178,12 @@ def compile_condition(rs: RuleSet, path: Path, line: int, spec: Any) -> Conditio
                 raise fail(f"未知订单字段 {f!r}")
         expected = dict(arg)
         return Condition(
-            lambda c: c.conv.order is not None
-            and all(getattr(c.conv.order, f) == v for f, v in expected.items()), key)
+            lambda c: (
+                c.conv.order is not None
+                and all(getattr(c.conv.order, f) == v for f, v in expected.items())
+            ),
+            key,
+        )
     if key == "setting":
         if not isinstance(arg, dict) or len(arg) != 1:
             raise fail("setting 需要 {设置名: 值}")
@@ -187,8 +195,13 @@ def compile_condition(rs: RuleSet, path: Path, line: int, spec: Any) -> Conditio
     if key == "order_amount_below":
         limit = _number(rs, arg, fail)
         return Condition(
-            lambda c: c.conv.order is not None and c.conv.order.amount is not None
-            and c.conv.order.amount < limit, f"order_amount_below {limit}")
+            lambda c: (
+                c.conv.order is not None
+                and c.conv.order.amount is not None
+                and c.conv.order.amount < limit
+            ),
+            f"order_amount_below {limit}",
+        )
     if key == "mentions":
         if not isinstance(arg, dict) or "pattern" not in arg:
             raise fail("mentions 需要 {pattern: 正则, in: 范围}")
@@ -201,8 +214,10 @@ def compile_condition(rs: RuleSet, path: Path, line: int, spec: Any) -> Conditio
         from .packs import compile_pattern
 
         rx = compile_pattern(rs, path, line, str(arg["pattern"]), "mentions")
-        return Condition(lambda c: rx.search(c.scope_text(scope)) is not None,
-                         f"mentions {rx.pattern!r} in {scope}")
+        return Condition(
+            lambda c: rx.search(c.scope_text(scope)) is not None,
+            f"mentions {rx.pattern!r} in {scope}",
+        )
     if key in NAMED:
         fn = NAMED[key]
         if key in NAMED_ARGS and arg not in NAMED_ARGS[key]:
@@ -313,7 +328,7 @@ def province_of(ctx: MessageContext, name: str) -> str | None:
 def return_window(ctx: MessageContext, want: Any) -> bool:
     """Inside/outside the no-reason return window, from the 签收 time to this message."""
     state = _return_window_state(ctx)
-    return state == want
+    return bool(state == want)
 
 
 def _return_window_state(ctx: MessageContext) -> str:

@@ -36,8 +36,14 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 @dataclass
@@ -55,13 +61,33 @@ class Report:
             "conversations": self.conversations,
             "overall": self.overall.as_dict(),
             "categories": {c: s.as_dict() for c, s in sorted(self.per_category.items())},
-            "misses": [{"conversation": t[0], "message": t[1], "category": t[2], "text": text}
-                       for t, text in self.misses],
-            "false_alarms": [{"conversation": t[0], "message": t[1], "category": t[2],
-                              "rule": f.rule, "evidence": f.evidence} for t, f in self.false_alarms],
-            "points": {"checked": self.points_checked,
-                       "wrong": [{"conversation": t[0], "message": t[1], "category": t[2],
-                                  "expected": e, "got": g} for t, e, g in self.points_wrong]},
+            "misses": [
+                {"conversation": t[0], "message": t[1], "category": t[2], "text": text}
+                for t, text in self.misses
+            ],
+            "false_alarms": [
+                {
+                    "conversation": t[0],
+                    "message": t[1],
+                    "category": t[2],
+                    "rule": f.rule,
+                    "evidence": f.evidence,
+                }
+                for t, f in self.false_alarms
+            ],
+            "points": {
+                "checked": self.points_checked,
+                "wrong": [
+                    {
+                        "conversation": t[0],
+                        "message": t[1],
+                        "category": t[2],
+                        "expected": e,
+                        "got": g,
+                    }
+                    for t, e, g in self.points_wrong
+                ],
+            },
         }
 
 

@@ -32,8 +32,10 @@ class InputError:
         return {"line": self.line, "message": self.message, "fatal": self.fatal}
 
 
-def read_conversations(stream: BinaryIO, default_shop: Shop | None = None,
-                       ) -> Iterator[Conversation | InputError]:
+def read_conversations(
+    stream: BinaryIO,
+    default_shop: Shop | None = None,
+) -> Iterator[Conversation | InputError]:
     """Yield a Conversation or an InputError per non-blank line, in order."""
     warned_encoding = False
     for number, raw in enumerate(_lines(stream), start=1):
@@ -50,16 +52,21 @@ def read_conversations(stream: BinaryIO, default_shop: Shop | None = None,
             try:
                 text = raw.decode("gb18030")
             except UnicodeDecodeError:
-                yield InputError(number, f"不是 UTF-8 编码，无法解码（位置 {exc.start}）(not UTF-8)")
+                yield InputError(
+                    number, f"不是 UTF-8 编码，无法解码（位置 {exc.start}）(not UTF-8)"
+                )
                 continue
             if not warned_encoding:
                 warned_encoding = True
-                yield InputError(number, "不是 UTF-8 编码，已按 GB18030/GBK 读取 (read as GB18030)",
-                                 fatal=False)
+                yield InputError(
+                    number, "不是 UTF-8 编码，已按 GB18030/GBK 读取 (read as GB18030)", fatal=False
+                )
         try:
             data = json.loads(text, strict=False)
         except json.JSONDecodeError as exc:
-            yield InputError(number, f"JSON 格式错误: {exc.msg}（第 {exc.colno} 列）(malformed JSON)")
+            yield InputError(
+                number, f"JSON 格式错误: {exc.msg}（第 {exc.colno} 列）(malformed JSON)"
+            )
             continue
         except RecursionError:
             yield InputError(number, "JSON 嵌套过深 (JSON nested too deeply)")
@@ -79,6 +86,8 @@ def _lines(stream: BinaryIO) -> Iterator[bytes | InputError]:
             # Skip the rest of the oversized line, keep reading the next ones.
             while line and not line.endswith(b"\n"):
                 line = stream.readline(MAX_LINE_BYTES)
-            yield InputError(0, f"行过长（超过 {MAX_LINE_BYTES // 1024 // 1024} MiB），已跳过 (line too long)")
+            yield InputError(
+                0, f"行过长（超过 {MAX_LINE_BYTES // 1024 // 1024} MiB），已跳过 (line too long)"
+            )
             continue
         yield line

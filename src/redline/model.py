@@ -125,7 +125,9 @@ class Conversation:
     expect: list[dict[str, Any]] | None = None
 
     @classmethod
-    def from_dict(cls, data: Any, default_id: str = "", default_shop: Shop | None = None) -> Conversation:
+    def from_dict(
+        cls, data: Any, default_id: str = "", default_shop: Shop | None = None
+    ) -> Conversation:
         if not isinstance(data, dict):
             raise ConversationError("每行必须是一个 JSON 对象 (each line must be a JSON object)")
         if "messages" not in data:

@@ -22,13 +22,41 @@ from .conditions import Condition, compile_condition
 from .model import SEVERITIES
 from .yamlsrc import LDict, LList, PackError, load_yaml
 
-TOP_KEYS = {"pack", "version", "description", "settings", "macros", "evasions", "lexicons",
-            "categories", "templates", "rules"}
+TOP_KEYS = {
+    "pack",
+    "version",
+    "description",
+    "settings",
+    "macros",
+    "evasions",
+    "lexicons",
+    "categories",
+    "templates",
+    "rules",
+}
 CATEGORY_KEYS = {"name_zh", "name_en", "severity", "points", "ledger", "description"}
-RULE_KEYS = {"id", "category", "severity", "points", "points_when", "role", "keywords",
-             "context_keywords", "max_length", "patterns", "unless", "unless_message",
-             "negated_by", "when", "rescue", "explanation", "explanation_en", "suggestion",
-             "enabled", "note"}
+RULE_KEYS = {
+    "id",
+    "category",
+    "severity",
+    "points",
+    "points_when",
+    "role",
+    "keywords",
+    "context_keywords",
+    "max_length",
+    "patterns",
+    "unless",
+    "unless_message",
+    "negated_by",
+    "when",
+    "rescue",
+    "explanation",
+    "explanation_en",
+    "suggestion",
+    "enabled",
+    "note",
+}
 TEMPLATE_KEYS = {"zh", "en"}
 ROLES = {"agent", "buyer"}
 LEDGERS = {"general", "commitment", "misinformation", "severe", "none"}
@@ -229,15 +257,29 @@ def _merge(rs: RuleSet, path: Path, doc: Any) -> None:
         _check_keys(path, spec, CATEGORY_KEYS, f"类别 {code} ")
         severity = spec.get("severity", "violation")
         if severity not in SEVERITIES:
-            raise _fail(path, spec.line_of("severity"), f"未知严重度 {severity!r}（violation/warning/alert）")
+            raise _fail(
+                path,
+                spec.line_of("severity"),
+                f"未知严重度 {severity!r}（violation/warning/alert）",
+            )
         ledger = spec.get("ledger", "general")
         if ledger not in LEDGERS:
-            raise _fail(path, spec.line_of("ledger"), f"未知扣分类型 {ledger!r}（{'/'.join(sorted(LEDGERS))}）")
+            raise _fail(
+                path,
+                spec.line_of("ledger"),
+                f"未知扣分类型 {ledger!r}（{'/'.join(sorted(LEDGERS))}）",
+            )
         points = spec.get("points", 0)
         _expect(path, spec.line_of("points"), points, (int, str), f"categories.{code}.points")
         rs.categories[code] = Category(
-            code=code, name_zh=str(spec.get("name_zh", code)), name_en=str(spec.get("name_en", code)),
-            severity=severity, points=points, ledger=ledger, source=Source(str(path), line))
+            code=code,
+            name_zh=str(spec.get("name_zh", code)),
+            name_en=str(spec.get("name_en", code)),
+            severity=severity,
+            points=points,
+            ledger=ledger,
+            source=Source(str(path), line),
+        )
 
     templates = doc.get("templates") or LDict()
     _expect(path, doc.line_of("templates"), templates, dict, "templates")
@@ -315,9 +357,13 @@ def _compile_rules(rs: RuleSet) -> None:
         category = spec.get("category")
         _expect(path, spec.line_of("category"), category, str, "category")
         if category not in rs.categories:
-            raise _fail(path, spec.line_of("category"), f"未知类别 {category!r}（请先在 categories 中定义）")
+            raise _fail(
+                path, spec.line_of("category"), f"未知类别 {category!r}（请先在 categories 中定义）"
+            )
         if not rid.startswith(category + "."):
-            raise _fail(path, spec.line_of("id"), f"规则 id {rid!r} 必须以类别 {category!r} 加点开头")
+            raise _fail(
+                path, spec.line_of("id"), f"规则 id {rid!r} 必须以类别 {category!r} 加点开头"
+            )
         role = spec.get("role", "agent")
         if role not in ROLES:
             raise _fail(path, spec.line_of("role"), f"未知角色 {role!r}（agent/buyer）")
@@ -337,9 +383,13 @@ def _compile_rules(rs: RuleSet) -> None:
             if set(item) != {"if", "points"}:
                 raise _fail(path, pline, "points_when 的每一项必须恰好有 if 和 points")
             _check_points_ref(rs, path, pline, item["points"])
-            points_when.append(PointsWhen(compile_condition(rs, path, pline, item["if"]), item["points"]))
+            points_when.append(
+                PointsWhen(compile_condition(rs, path, pline, item["if"]), item["points"])
+            )
         keywords = tuple(normalizer.normalize(k) for k in _str_list(path, spec, "keywords"))
-        context_keywords = tuple(normalizer.normalize(k) for k in _str_list(path, spec, "context_keywords"))
+        context_keywords = tuple(
+            normalizer.normalize(k) for k in _str_list(path, spec, "context_keywords")
+        )
         for k in keywords + context_keywords:
             if not k:
                 raise _fail(path, spec.line_of("keywords"), "关键词规范化后为空")
@@ -347,7 +397,9 @@ def _compile_rules(rs: RuleSet) -> None:
         if max_length is not None:
             _expect(path, spec.line_of("max_length"), max_length, int, "max_length")
         if not keywords and not context_keywords and max_length is None:
-            raise _fail(path, line, f"规则 {rid} 需要 keywords、context_keywords 或 max_length 作为触发条件")
+            raise _fail(
+                path, line, f"规则 {rid} 需要 keywords、context_keywords 或 max_length 作为触发条件"
+            )
         patterns = _patterns(rs, path, spec, "patterns")
         if not patterns:
             raise _fail(path, line, f"规则 {rid} 至少需要一个 patterns 正则")
@@ -361,17 +413,30 @@ def _compile_rules(rs: RuleSet) -> None:
         enabled = spec.get("enabled", True)
         _expect(path, spec.line_of("enabled"), enabled, bool, "enabled")
         rule = Rule(
-            id=rid, category=category, role=role, severity=severity, points=points,
-            points_when=points_when, keywords=keywords, context_keywords=context_keywords,
-            max_length=max_length, patterns=patterns,
+            id=rid,
+            category=category,
+            role=role,
+            severity=severity,
+            points=points,
+            points_when=points_when,
+            keywords=keywords,
+            context_keywords=context_keywords,
+            max_length=max_length,
+            patterns=patterns,
             unless=_patterns(rs, path, spec, "unless"),
             unless_message=_patterns(rs, path, spec, "unless_message"),
             negated_by=_patterns(rs, path, spec, "negated_by"),
-            when=compile_condition(rs, path, spec.line_of("when"), when) if when is not None else None,
-            rescue=compile_condition(rs, path, spec.line_of("rescue"), rescue) if rescue is not None else None,
-            explanation=explanation,
+            when=compile_condition(rs, path, spec.line_of("when"), when)
+            if when is not None
+            else None,
+            rescue=compile_condition(rs, path, spec.line_of("rescue"), rescue)
+            if rescue is not None
+            else None,
+            explanation=str(explanation),
             explanation_en=str(spec.get("explanation_en") or explanation),
-            suggestion=suggestion, enabled=enabled, source=Source(str(path), line),
+            suggestion=suggestion,
+            enabled=enabled,
+            source=Source(str(path), line),
         )
         rs.rules.pop(rid, None)  # an override moves to the end of the evaluation order
         rs.rules[rid] = rule

@@ -67,7 +67,9 @@ def _build(node: yaml.Node, path: Path) -> Any:
             if not isinstance(key, str):
                 raise PackError(path, key_node.start_mark.line + 1, f"键必须是字符串: {key!r}")
             if key in out:
-                raise PackError(path, key_node.start_mark.line + 1, f"重复的键 {key!r} (duplicate key)")
+                raise PackError(
+                    path, key_node.start_mark.line + 1, f"重复的键 {key!r} (duplicate key)"
+                )
             out[key] = _build(value_node, path)
             out.lines[key] = value_node.start_mark.line + 1
         return out
@@ -77,4 +79,4 @@ def _build(node: yaml.Node, path: Path) -> Any:
         seq.lines = [item.start_mark.line + 1 for item in node.value]
         return seq
     assert isinstance(node, yaml.ScalarNode)
-    return yaml.SafeLoader(str()).construct_object(node)  # type: ignore[no-untyped-call]
+    return yaml.SafeLoader("").construct_object(node)
