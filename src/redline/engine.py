@@ -69,10 +69,18 @@ class Guard:
                 ctx[index[k]].add(ri)
             if rule.max_length is not None:
                 self._short.append((rule.max_length, ri))
-        self._kw_rules = [frozenset(s) for s in own]
-        self._kw_ctx_rules = [frozenset(s) for s in ctx]
         self._max_short = max((n for n, _ in self._short), default=-1)
         self._automaton = ahocorasick_rs.AhoCorasick(keywords) if keywords else None
+        # The hot path works on bit masks of rule indexes: bit ``ri`` set = rule ``ri``
+        # is a candidate. Per keyword: the rules it gates in its own message and in
+        # the next three; per message length up to the longest curt-reply limit: the
+        # rules short enough messages always go through.
+        self._kw_mask = [sum(1 << ri for ri in s) for s in own]
+        self._kw_ctx_mask = [sum(1 << ri for ri in s) for s in ctx]
+        self._short_mask = [sum(1 << ri for n, ri in self._short if length <= n)
+                            for length in range(self._max_short + 1)]
+        # (candidate mask, role) → the candidate rules in rule order, that role only.
+        self._plans: dict[tuple[int, str], tuple[tuple[int, Rule], ...]] = {}
 
     # --- construction -----------------------------------------------------------------
 
@@ -124,76 +132,112 @@ class Guard:
 
     def _check_batch(self, batch: list[Conversation],
                      presend: bool) -> Iterator[tuple[Conversation, list[Finding]]]:
-        table = self.normalizer.table
+        table = self.normalizer.fast_table
         texts = [m.text.translate(table) for conv in batch for m in conv.messages]
         joined = self.normalizer.rewrite(SEPARATOR.join(texts))
         norm = joined.split(SEPARATOR)
-        hits: dict[int, set[int]] = {}
+        # Per message: the rules its own keywords gate, and the rules its keywords
+        # gate in the following messages (context keywords).
+        own = [0] * len(norm)
+        ctx = [0] * len(norm)
+        any_ctx = False
         if self._automaton is not None and joined:
             found = self._automaton.find_matches_as_indexes(joined, overlapping=True)
             if found:
                 starts = list(accumulate((len(t) + 1 for t in norm[:-1]), initial=0))
+                kw_mask = self._kw_mask
+                kw_ctx_mask = self._kw_ctx_mask
+                bisect_right = bisect.bisect_right
                 for kw, pos, _end in found:
-                    hits.setdefault(bisect.bisect_right(starts, pos) - 1, set()).add(kw)
+                    i = bisect_right(starts, pos) - 1
+                    own[i] |= kw_mask[kw]
+                    c = kw_ctx_mask[kw]
+                    if c:
+                        ctx[i] |= c
+                        any_ctx = True
+        max_short = self._max_short
+        short_mask = self._short_mask
         offset = 0
         for conv in batch:
             n = len(conv.messages)
+            first = n - 1 if presend else 0
+            todo: list[tuple[int, int]] = []
+            for i in range(max(first, 0), n):
+                g = offset + i
+                cand = own[g]
+                if any_ctx:
+                    for j in range(max(i - 3, 0), i):
+                        cand |= ctx[offset + j]
+                length = len(norm[g])
+                if length <= max_short:
+                    cand |= short_mask[length]
+                if cand:
+                    todo.append((i, cand))
             conv_norm = norm[offset:offset + n]
-            conv_hits = {i - offset: hits[i] for i in range(offset, offset + n) if i in hits}
             offset += n
-            findings = self._check_conversation(conv, conv_norm, conv_hits, presend)
-            yield conv, findings
+            yield conv, self._check_conversation(conv, conv_norm, todo, presend) if todo else []
 
-    def _candidates(self, i: int, length: int, conv_hits: dict[int, set[int]]) -> list[int]:
-        cand: set[int] = set()
-        for kw in conv_hits.get(i, ()):
-            cand |= self._kw_rules[kw]
-        for j in (i - 1, i - 2, i - 3):
-            for kw in conv_hits.get(j, ()):
-                cand |= self._kw_ctx_rules[kw]
-        if length <= self._max_short:
-            for max_len, ri in self._short:
-                if length <= max_len:
-                    cand.add(ri)
-        return sorted(cand)
+    def _plan(self, cand: int, role: str) -> tuple[tuple[int, Rule], ...]:
+        """The candidate rules of mask ``cand`` (in rule order) that judge ``role``."""
+        key = (cand, role)
+        plan = self._plans.get(key)
+        if plan is None:
+            rules = self.rules
+            plan = tuple((ri, rules[ri]) for ri in range(len(rules))
+                         if cand >> ri & 1 and rules[ri].role == role)
+            self._plans[key] = plan
+        return plan
 
     def _check_conversation(self, conv: Conversation, norm: list[str],
-                            conv_hits: dict[int, set[int]], presend: bool) -> list[Finding]:
-        n = len(conv.messages)
-        if not conv_hits and self._max_short < 0:
-            return []
-        indexes = [n - 1] if presend and n else range(n)
+                            todo: list[tuple[int, int]], presend: bool) -> list[Finding]:
+        """Findings for the messages in ``todo``: ``(index, candidate rule mask)`` pairs."""
         findings: list[Finding] = []
         shared_cache: dict[Any, Any] = {}
-        for i in indexes:
+        for i, cand in todo:
             msg = conv.messages[i]
             if msg.role == "system":
                 continue
-            cand = self._candidates(i, len(norm[i]), conv_hits)
-            if not cand:
+            plan = self._plan(cand, msg.role)
+            if not plan:
                 continue
-            ctx = MessageContext(conv=conv, index=i, norm=norm, rules=self.ruleset,
-                                 presend=presend, cache=shared_cache)
+            text = norm[i]
+            # One context per message, made when a rule first needs it (conditions,
+            # rescue, points); rules of the same message share it, as before.
+            ctx: MessageContext | None = None
             seen_categories: set[str] = set()
-            for ri in cand:
-                rule = self.rules[ri]
-                if rule.role != msg.role or rule.category in seen_categories:
+            for _ri, rule in plan:
+                if rule.category in seen_categories:
                     continue
-                if rule.max_length is not None and not rule.keywords and len(norm[i]) > rule.max_length:
+                if rule.max_length is not None and not rule.keywords and len(text) > rule.max_length:
                     continue
+                # A rule none of whose regexes occurs in the text cannot match; finding
+                # that out first (pure regex searches) skips its conditions.
+                hit = [p for p in rule.patterns if p.search(text) is not None]
+                if not hit:
+                    continue
+                if ctx is None:
+                    ctx = MessageContext(conv=conv, index=i, norm=norm, rules=self.ruleset,
+                                         presend=presend, cache=shared_cache)
                 if rule.when is not None and not rule.when(ctx):
                     continue
-                match = self._match_rule(rule, norm[i], ctx)
+                match = self._match_rule(rule, text, ctx, hit)
                 if match is None:
                     continue
                 seen_categories.add(rule.category)
-                findings.append(self._finding(conv, i, rule, match, norm[i], ctx))
+                findings.append(self._finding(conv, i, rule, match, text, ctx))
         return findings
 
-    def _match_rule(self, rule: Rule, text: str, ctx: MessageContext) -> _Match | None:
-        if rule.unless_message and any(u.search(text) for u in rule.unless_message):
-            return None
-        for pattern in rule.patterns:
+    def _match_rule(self, rule: Rule, text: str, ctx: MessageContext,
+                    patterns: Sequence[re.Pattern[str]] | None = None) -> _Match | None:
+        """The first acceptable match of ``rule`` in ``text``.
+
+        ``patterns``: the rule's patterns known to occur in ``text`` (in rule order),
+        when the caller has already searched for them; the others cannot match.
+        """
+        for u in rule.unless_message:
+            if u.search(text):
+                return None
+        for pattern in rule.patterns if patterns is None else patterns:
             for m in pattern.finditer(text):
                 if "ev" in pattern.groupindex and m.group("ev") is not None:
                     s, e = m.span("ev")

@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+REGEX_PREFIX = "re:"  # an evasion spelling given as a regex
 SEPARATOR = "\x00"  # joins messages in a batch; deleted from message text by the table
 
 _NUMERAL_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
@@ -38,7 +39,10 @@ NUMERAL_RE = re.compile(
     r"[零〇一二两三四五六七八九十百千]+(?=[元块天号个期点%％日月周年岁件单倍次分秒折])"
 )
 # Punctuation used to split a word (微.信, 支-付-宝) between two letters/ideographs.
-INTRA_WORD_RE = re.compile(r"(?<=[^\W\d_])[.\-/\\'](?=[^\W\d_])")
+# The punctuation class comes first so the regex engine can skip ahead to it; the
+# lookbehind then checks the letter before it. (Same matches as the plainer
+# ``(?<=[^\W\d_])[.\-/\\'](?=[^\W\d_])``, about five times faster on a batch.)
+INTRA_WORD_RE = re.compile(r"[.\-/\\'](?<=[^\W\d_][.\-/\\'])(?=[^\W\d_])")
 
 _DELETE_RANGES = (
     (0x0000, 0x0008), (0x000B, 0x000C), (0x000E, 0x001F), (0x007F, 0x009F),
@@ -120,6 +124,23 @@ def build_table() -> dict[int, str | None]:
     return table
 
 
+def list_table(table: dict[int, str | None]) -> list[int | str | None]:
+    """The same mapping as a list indexed by code point, for ``str.translate``.
+
+    ``str.translate`` looks every character up in the table; a dict lookup that
+    misses raises (and swallows) a ``KeyError``, which is what makes translating
+    Chinese text with a dict slow. A list covering every mapped code point answers
+    unmapped characters with themselves (and characters past its end with an
+    ``IndexError``, which ``translate`` also treats as "unchanged"), so the result
+    is identical at about twice the speed.
+    """
+    size = max(table, default=-1) + 1
+    out: list[int | str | None] = list(range(size))
+    for code, repl in table.items():
+        out[code] = repl
+    return out
+
+
 Replacement = Callable[[re.Match[str]], str]
 
 
@@ -134,9 +155,18 @@ class Normalizer:
 
     def __init__(self, evasions: Iterable[tuple[str, str]] = ()) -> None:
         self.table = build_table()
+        self.fast_table = list_table(self.table)
+        # Every entry maps one character to at most one: then a translation that
+        # deletes nothing keeps every character at its own offset (see ``mapped``).
+        self._one_to_one = all(v is None or len(v) == 1 for v in self.table.values())
         rewrites = [Rewrite(INTRA_WORD_RE, lambda m: "")]
         variants: dict[str, str] = {}
+        regex_variants: list[tuple[str, str]] = []
         for variant, canonical in evasions:
+            if variant.startswith(REGEX_PREFIX):
+                # A regex spelling (lookarounds keep it from eating ordinary words).
+                regex_variants.append((variant[len(REGEX_PREFIX):], canonical))
+                continue
             key = variant.translate(self.table)
             if key and key != canonical:
                 variants[key] = canonical
@@ -144,12 +174,14 @@ class Normalizer:
             ordered = sorted(variants, key=len, reverse=True)
             variant_re = re.compile("|".join(re.escape(v) for v in ordered))
             rewrites.append(Rewrite(variant_re, lambda m: variants[m.group(0)]))
+        for pattern, canonical in regex_variants:
+            rewrites.append(Rewrite(re.compile(pattern), lambda m, c=canonical: c))
         rewrites.append(Rewrite(NUMERAL_RE, _numeral_repl))
         self.rewrites = tuple(rewrites)
         self.variants = variants
 
     def translate(self, text: str) -> str:
-        return text.translate(self.table)
+        return text.translate(self.fast_table)
 
     def rewrite(self, text: str) -> str:
         for rw in self.rewrites:
@@ -157,21 +189,29 @@ class Normalizer:
         return text
 
     def normalize(self, text: str) -> str:
-        return self.rewrite(text.translate(self.table))
+        return self.rewrite(text.translate(self.fast_table))
 
     def mapped(self, text: str) -> tuple[str, list[int], list[int]]:
         """Normal form plus ``starts[i]``/``ends[i]``: the original span of normalised char i."""
-        table = self.table
-        out: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        for i, ch in enumerate(text):
-            repl = table.get(ord(ch), ch)
-            if repl:
-                out.append(repl)
-                starts.append(i)
-                ends.append(i + 1)
-        current = "".join(out)
+        current = text.translate(self.fast_table)
+        starts: list[int]
+        ends: list[int]
+        if self._one_to_one and len(current) == len(text):
+            # Nothing deleted: normalised char i came from original char i.
+            starts = list(range(len(text)))
+            ends = list(range(1, len(text) + 1))
+        else:
+            table = self.table
+            out: list[str] = []
+            starts = []
+            ends = []
+            for i, ch in enumerate(text):
+                repl = table.get(ord(ch), ch)
+                if repl:
+                    out.append(repl)
+                    starts.append(i)
+                    ends.append(i + 1)
+            current = "".join(out)
         for rw in self.rewrites:
             pieces: list[str] = []
             new_starts: list[int] = []

@@ -242,6 +242,13 @@ def _merge(rs: RuleSet, path: Path, doc: Any) -> None:
     _expect(path, doc.line_of("evasions"), evasions, dict, "evasions")
     for canonical in evasions:
         for variant in _str_list(path, evasions, canonical):
+            if variant.startswith("re:"):
+                try:
+                    compiled = re.compile(variant[3:])
+                except re.error as exc:
+                    raise _fail(path, evasions.line_of(canonical), f"规避写法正则无法编译: {exc} — {variant!r}") from exc
+                if compiled.search("") is not None:
+                    raise _fail(path, evasions.line_of(canonical), f"规避写法正则会匹配空字符串: {variant!r}")
             rs.evasions[variant] = canonical
 
     lexicons = doc.get("lexicons") or LDict()
