@@ -144,6 +144,19 @@ VIOLATIONS: tuple[str, ...] = (
 )
 
 
+# Agents often add a courtesy line to a reply; with it, replies average about 24
+# characters, like the agent messages of the hand-labelled dev set.
+COURTESY: tuple[str, ...] = (
+    "有其他问题随时联系我们哦~",
+    "感谢您的耐心等待~",
+    "祝您购物愉快！",
+    "还有什么可以帮您的吗？",
+    "您看还有其他需要吗",
+    "麻烦亲稍等一下哦",
+)
+COURTESY_SHARE = 0.3
+
+
 @dataclass(frozen=True)
 class _Template:
     """A template split into literal parts and slot names, for cheap filling."""
@@ -184,11 +197,14 @@ def iter_texts(n: int, seed: int = 20240611) -> Iterator[tuple[str, str]]:
     for _ in range(n):
         r = rand()
         if r < VIOLATION_SHARE:
-            yield "violation", choice(_VIOLATIONS).fill(rng)
+            kind, text = "violation", choice(_VIOLATIONS).fill(rng)
         elif r < trigger_cut:
-            yield "trigger", choice(_TRIGGERS).fill(rng)
+            kind, text = "trigger", choice(_TRIGGERS).fill(rng)
         else:
-            yield "plain", choice(_PLAIN).fill(rng)
+            kind, text = "plain", choice(_PLAIN).fill(rng)
+        if rand() < COURTESY_SHARE:
+            text = f"{text}，{choice(COURTESY)}"
+        yield kind, text
 
 
 def texts(n: int, seed: int = 20240611) -> list[str]:

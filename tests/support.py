@@ -28,8 +28,14 @@ AGENT2 = "测试旗舰店:小雪"
 DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
 
 # A plain paid Tmall order: 200 yuan goods + 15 yuan shipping.
-DEFAULT_ORDER: dict[str, Any] = {"id": "3000000001", "buyer": BUYER, "amount": 215.0,
-                                 "shipping_fee": 15.0, "payment": "alipay", "status": "paid"}
+DEFAULT_ORDER: dict[str, Any] = {
+    "id": "3000000001",
+    "buyer": BUYER,
+    "amount": 215.0,
+    "shipping_fee": 15.0,
+    "payment": "alipay",
+    "status": "paid",
+}
 DEFAULT_SHOP: dict[str, Any] = {"platform": "tmall"}
 
 _ROLES = {"B": ("buyer", BUYER), "A": ("agent", AGENT), "S": ("system", None)}
@@ -72,8 +78,12 @@ def system(text: str, time: str | None = None) -> dict[str, Any]:
     return out
 
 
-def make_conv(messages: Iterable[MessageSpec], shop: dict[str, Any] | None = None,
-              order: dict[str, Any] | None = DEFAULT_ORDER, conv_id: str = "t1") -> Conversation:
+def make_conv(
+    messages: Iterable[MessageSpec],
+    shop: dict[str, Any] | None = None,
+    order: dict[str, Any] | None = DEFAULT_ORDER,
+    conv_id: str = "t1",
+) -> Conversation:
     data: dict[str, Any] = {"id": conv_id, "messages": [message(m) for m in messages]}
     data["shop"] = dict(DEFAULT_SHOP) if shop is None else shop
     if order is not None:

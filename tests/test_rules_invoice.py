@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from redline.model import Message
 from support import AGENT2, MATCH, NEAR, agent, buyer
 
 ASK = "B:你好，这单能开发票吗？"
@@ -24,8 +26,11 @@ INVOICE_ROWS = [
     MATCH(ASK, "A:开票要加6个点哦", id="tax-points"),
     MATCH(ASK, "A:如果要开票需要加6个点", id="tax-points-conditional"),
     MATCH(ASK, "A:可以开，但是税点需要您承担一下", id="tax-borne-by-buyer"),
-    MATCH(ASK, "A:可以开，不过税点需要您承担一下", id="tax-borne-by-buyer-buguo",
-          xfail="negated_by reads the conjunction 不过 ('but') as a negation 不"),
+    MATCH(
+        ASK,
+        "A:可以开，不过税点需要您承担一下",
+        id="tax-borne-by-buyer-buguo",
+    ),
     MATCH(ASK, "A:开发票的话要另付3%的税", id="tax-percent"),
     MATCH(ASK, "A:开票要加六个点哦", id="tax-points-chinese-numeral"),
     MATCH(ASK, "A:开票要加６个点哦", id="tax-points-fullwidth-digit"),
@@ -45,11 +50,17 @@ INVOICE_ROWS = [
     NEAR(ASK, "A:财务今天请假了，发票明天给您开好寄出，运费我们承担", id="excuse-with-tomorrow"),
     # --- wrong category / other company / company-only / receipt ----------------------
     MATCH(ASK, "A:鞋子的话只能开办公用品的发票哦", id="wrong-category"),
-    MATCH(ASK, "A:鞋子的话只能开办公用品哦", id="wrong-category-no-invoice-word",
-          xfail="invoice.wrong_category is gated on 发票/开票/票 in the reply itself"),
+    MATCH(
+        ASK,
+        "A:鞋子的话只能开办公用品哦",
+        id="wrong-category-no-invoice-word",
+    ),
     MATCH(ASK, "A:发票是用我们合作公司的名义开", id="other-company"),
-    MATCH(ASK, "A:可以开，不过是用我们合作公司的名义开", id="other-company-no-invoice-word",
-          xfail="invoice.wrong_category is gated on 发票/开票/票 in the reply itself"),
+    MATCH(
+        ASK,
+        "A:可以开，不过是用我们合作公司的名义开",
+        id="other-company-no-invoice-word",
+    ),
     NEAR(ASK, "A:发票按您买的鞋类如实开具，用本店公司名义开", id="own-company-own-category"),
     MATCH(ASK, "A:只能开公司抬头，个人的开不了哦", id="company-only"),
     NEAR(ASK, "A:个人抬头和公司抬头都可以开的哦", id="person-or-company"),
@@ -109,7 +120,7 @@ def test_invoice_finding_shape(findings):
     assert f.severity == "violation"
     assert f.points == 6
     assert f.rule.startswith("invoice.")
-    assert f.evidence == "亲，特价商品不开发票哦"[f.start:f.end]
+    assert f.evidence == "亲，特价商品不开发票哦"[f.start : f.end]
     assert "特价" in f.evidence
     assert f.explanation
     # invoice amount = paid 215 minus shipping 15
@@ -117,6 +128,13 @@ def test_invoice_finding_shape(findings):
 
 
 def test_invoice_suggestion_without_order_drops_the_amount(guard):
-    f = [x for x in guard.check_text("特价商品不开发票") if x.category == "invoice"][0]
+    f = next(x for x in guard.check_text("特价商品不开发票") if x.category == "invoice")
     assert "{" not in f.suggestion and "[[" not in f.suggestion
     assert "可以开发票" in f.suggestion
+
+
+def test_check_text_with_history_is_a_presend_check(guard):
+    history = [Message(role="buyer", account="tb_buyer01", text="能开发票吗")]
+    found = guard.check_text(EXCUSE, history=history)
+    assert [(f.message, f.category) for f in found] == [(1, "invoice")]
+    assert guard.check_text("可以开发票的亲", history=history) == []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support import BUYER, MATCH, NEAR, OTHER, agent, buyer, system
+
+from support import MATCH, NEAR, OTHER, agent, buyer, system
 
 # --- price -------------------------------------------------------------------------------
 
@@ -11,11 +12,20 @@ LISTING = "B:标题上写着99元，怎么拍下是129？"
 PRICE_ROWS = [
     MATCH(LISTING, "A:活动已经结束了，价格以拍下为准哦", id="checkout-price-applies"),
     MATCH(LISTING, "A:页面上的价格仅供参考哦亲", id="for-reference-only"),
-    MATCH("B:主图显示到手价59元，为啥要付79", "A:差价是不退的哦，以实际付款价格为准", id="no-refund"),
+    MATCH(
+        "B:主图显示到手价59元，为啥要付79", "A:差价是不退的哦，以实际付款价格为准", id="no-refund"
+    ),
     MATCH("B:標題上寫著99元，怎麼拍下是129？", "A:價格以拍下為準哦", id="traditional"),
-    NEAR("B:上周直播间是99元，现在怎么129了", "A:活动已经结束了，价格以拍下为准哦",
-         id="old-livestream-price"),
-    NEAR(LISTING, "A:是我们页面没及时更新，差价可以退给您，您申请部分退款就行", id="refunds-difference"),
+    NEAR(
+        "B:上周直播间是99元，现在怎么129了",
+        "A:活动已经结束了，价格以拍下为准哦",
+        id="old-livestream-price",
+    ),
+    NEAR(
+        LISTING,
+        "A:是我们页面没及时更新，差价可以退给您，您申请部分退款就行",
+        id="refunds-difference",
+    ),
     NEAR(LISTING, "A:非常抱歉，差价我们马上退给您", id="refunds-difference-short"),
 ]
 
@@ -30,7 +40,9 @@ def test_price_table(last_cats, messages, hit):
 COLLEAGUE = buyer("我是她同事，她让我跟你说这单帮她取消吧", account=OTHER)
 CLOSE_ROWS = [
     MATCH("B:什么时候发货？", "A:这款缺货了，已经帮您把订单取消了", id="unrequested"),
-    MATCH("B:这个颜色我再考虑一下", "A:好的亲，那我先帮您把订单关闭了哈", id="buyer-only-hesitating"),
+    MATCH(
+        "B:这个颜色我再考虑一下", "A:好的亲，那我先帮您把订单关闭了哈", id="buyer-only-hesitating"
+    ),
     MATCH(COLLEAGUE, "A:好的，已经帮您取消了", id="colleague-account"),
     MATCH("B:什么时候发货？", "A:這款缺貨了，已經幫您把訂單取消了", id="traditional"),
     NEAR("B:我拍错了，帮我取消订单吧", "A:好的亲，已经帮您取消了", id="ordering-account-request"),
@@ -47,8 +59,11 @@ def test_close_order_table(last_cats, messages, hit):
 
 
 def test_close_order_points_default_one(findings):
-    found = [f for f in findings(["B:什么时候发货？", "A:缺货了，已经帮您把订单取消了"])
-             if f.category == "close_order"]
+    found = [
+        f
+        for f in findings(["B:什么时候发货？", "A:缺货了，已经帮您把订单取消了"])
+        if f.category == "close_order"
+    ]
     assert [f.points for f in found] == [1]
 
 
@@ -75,9 +90,16 @@ NO_REASON_ROWS = [
     MATCH("B:我想七天无理由退货", "A:特价商品不退不换哦", id="sale-no-returns"),
     MATCH("B:收到了不太喜欢，能退吗", "A:不好意思，我们不支持七天无理由退货", id="no-7-day"),
     MATCH("B:我想无理由退货", "A:退货要扣10%的折旧费哦", id="deduction"),
-    MATCH("B:我想无理由退货", "A:可以退，但要收20元手续费", id="handling-fee"),
+    MATCH("B:我想无理由退货", "A:退款要扣20元手续费哦", id="handling-fee"),
+    MATCH(
+        "B:我想无理由退货",
+        "A:可以退，但要收20元手续费",
+        id="handling-fee-shou",
+    ),
     NEAR("B:我想七天无理由退货", "A:定制刻字商品不支持七天无理由退货哦", id="custom-made-exempt"),
-    NEAR("B:我想七天无理由退货", "A:可以的，七天无理由退货会全额退款，不扣任何费用", id="full-refund"),
+    NEAR(
+        "B:我想七天无理由退货", "A:可以的，七天无理由退货会全额退款，不扣任何费用", id="full-refund"
+    ),
     NEAR("B:运费怎么退", "A:退款按商品金额200元退，运费不退哦", id="shipping-not-refunded"),
 ]
 
@@ -99,14 +121,17 @@ def window(buyer_time: str, signed: dict | None = None) -> list:
     ]
 
 
-@pytest.mark.parametrize(("when", "hit"), [
-    pytest.param("2026-09-05T10:00:00+08:00", True, id="day-2-inside"),
-    pytest.param("2026-09-08T15:00:00+08:00", True, id="day-5-inside"),
-    pytest.param("2026-09-10T14:59:00+08:00", True, id="last-minute-inside"),
-    pytest.param("2026-09-10T15:01:00+08:00", False, id="just-after-7-days"),
-    pytest.param("2026-09-11T15:00:00+08:00", False, id="day-8-outside"),
-    pytest.param("2026-09-12T09:00:00+08:00", False, id="day-9-outside"),
-])
+@pytest.mark.parametrize(
+    ("when", "hit"),
+    [
+        pytest.param("2026-09-05T10:00:00+08:00", True, id="day-2-inside"),
+        pytest.param("2026-09-08T15:00:00+08:00", True, id="day-5-inside"),
+        pytest.param("2026-09-10T14:59:00+08:00", True, id="last-minute-inside"),
+        pytest.param("2026-09-10T15:01:00+08:00", False, id="just-after-7-days"),
+        pytest.param("2026-09-11T15:00:00+08:00", False, id="day-8-outside"),
+        pytest.param("2026-09-12T09:00:00+08:00", False, id="day-9-outside"),
+    ],
+)
 def test_returns_window_from_signed_message_time(last_cats, when, hit):
     # The agent answers 30 seconds after the buyer asks.
     assert ("returns" in last_cats(window(when))) is hit
@@ -114,16 +139,21 @@ def test_returns_window_from_signed_message_time(last_cats, when, hit):
 
 def test_returns_window_exact_boundary(last_cats):
     # signed 9/3 15:00 → last moment 9/10 15:00 (rules.md §3) — still inside.
-    msgs = [system("您的包裹已签收", time=SIGNED_AT),
-            buyer("不喜欢，想退", time="2026-09-10T14:00:00+08:00"),
-            agent(PAST[2:], time="2026-09-10T15:00:00+08:00")]
+    msgs = [
+        system("您的包裹已签收", time=SIGNED_AT),
+        buyer("不喜欢，想退", time="2026-09-10T14:00:00+08:00"),
+        agent(PAST[2:], time="2026-09-10T15:00:00+08:00"),
+    ]
     assert "returns" in last_cats(msgs)
 
 
-@pytest.mark.parametrize(("when", "hit"), [
-    pytest.param("2026-09-08T10:00:00+08:00", True, id="inside"),
-    pytest.param("2026-09-12T10:00:00+08:00", False, id="outside"),
-])
+@pytest.mark.parametrize(
+    ("when", "hit"),
+    [
+        pytest.param("2026-09-08T10:00:00+08:00", True, id="inside"),
+        pytest.param("2026-09-12T10:00:00+08:00", False, id="outside"),
+    ],
+)
 def test_returns_window_from_time_in_system_text(last_cats, when, hit):
     # The 签收 line carries its own time; the system message itself has none.
     signed = system("包裹已签收，签收时间 2026-09-03 15:00")
@@ -131,10 +161,14 @@ def test_returns_window_from_time_in_system_text(last_cats, when, hit):
 
 
 def test_returns_window_outside_refusal_is_truthful(last_cats):
-    msgs = [system("您的包裹已签收", time=SIGNED_AT),
-            buyer("想七天无理由退", time="2026-09-14T10:00:00+08:00"),
-            agent("不好意思亲，已经过了七天无理由期限，不支持无理由退货了",
-                  time="2026-09-14T10:01:00+08:00")]
+    msgs = [
+        system("您的包裹已签收", time=SIGNED_AT),
+        buyer("想七天无理由退", time="2026-09-14T10:00:00+08:00"),
+        agent(
+            "不好意思亲，已经过了七天无理由期限，不支持无理由退货了",
+            time="2026-09-14T10:01:00+08:00",
+        ),
+    ]
     assert "returns" not in last_cats(msgs)
 
 
@@ -144,6 +178,9 @@ def test_returns_window_unknown_without_times(last_cats):
 
 
 def test_returns_finding_points(findings):
-    found = [f for f in findings(["B:杯子收到就裂了", "A:退货运费需要您承担哦"])
-             if f.category == "returns"]
+    found = [
+        f
+        for f in findings(["B:杯子收到就裂了", "A:退货运费需要您承担哦"])
+        if f.category == "returns"
+    ]
     assert [(f.severity, f.points) for f in found] == [("violation", 6)]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import pytest
+
 from support import BUYER, MATCH, NEAR
 
 COD_SHOP = {"platform": "tmall", "cod": True}
 NO_COD_SHOP = {"platform": "tmall", "cod": False}
-COD_ORDER = {"id": "3000000002", "buyer": BUYER, "amount": 358.0, "payment": "cod",
-             "status": "paid"}
+COD_ORDER = {
+    "id": "3000000002",
+    "buyer": BUYER,
+    "amount": 358.0,
+    "payment": "cod",
+    "status": "paid",
+}
 
 COD_ASK = "B:可以货到付款吗？"
 
@@ -32,11 +38,14 @@ def test_cod_table_shop_with_cod(last_cats, messages, hit):
     assert ("cod" in last_cats(messages, shop=COD_SHOP, order=COD_ORDER)) is hit
 
 
-@pytest.mark.parametrize("text", [
-    "亲，本店不支持货到付款哦",
-    "本店未开通货到付款呢",
-    "不好意思，我们没有开通货到付款服务",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "亲，本店不支持货到付款哦",
+        "本店未开通货到付款呢",
+        "不好意思，我们没有开通货到付款服务",
+    ],
+)
 def test_cod_truthful_refusal_when_shop_has_no_cod(last_cats, text):
     assert "cod" not in last_cats([COD_ASK, f"A:{text}"], shop=NO_COD_SHOP)
     assert "cod" not in last_cats([COD_ASK, f"A:{text}"], shop={})  # cod defaults to false
@@ -56,8 +65,8 @@ def test_cod_closed_at_buyers_request_is_fine(flag):
 
 # --- 信用卡 ------------------------------------------------------------------------------
 
-TMALL = {"platform": "tmall"}               # credit_card defaults to true
-TAOBAO = {"platform": "taobao"}             # credit_card defaults to false
+TMALL = {"platform": "tmall"}  # credit_card defaults to true
+TAOBAO = {"platform": "taobao"}  # credit_card defaults to false
 TAOBAO_CARDS = {"platform": "taobao", "credit_card": True}
 BIG_ORDER = {"id": "3000000003", "buyer": BUYER, "amount": 1299.0, "shipping_fee": 0.0}
 SMALL_ORDER = {"id": "3000000004", "buyer": BUYER, "amount": 399.0, "shipping_fee": 0.0}
@@ -69,8 +78,11 @@ CARD_ROWS = [
     MATCH(CARD_ASK, "A:我们店暂不支持信用卡付款哦", id="refused"),
     MATCH(CARD_ASK, "A:信用卡这边用不了哦亲", id="cannot-use"),
     MATCH(CARD_ASK, "A:可以刷信用卡，但是要加3%的手续费", id="card-fee-percent"),
-    MATCH(CARD_ASK, "A:可以刷信用卡，不过要加3%的手续费", id="card-fee-percent-buguo",
-          xfail="credit_card.fee `unless` reads the conjunction 不过 ('but') as 不 (no fee)"),
+    MATCH(
+        CARD_ASK,
+        "A:可以刷信用卡，不过要加3%的手续费",
+        id="card-fee-percent-buguo",
+    ),
     MATCH(CARD_ASK, "A:可以的，刷卡手续费需要您承担哦", id="card-fee-buyer"),
     MATCH(CARD_ASK, "A:我們不支持信用卡哦", id="traditional"),
     NEAR(CARD_ASK, "A:可以用信用卡的亲，不收手续费", id="accepted"),
@@ -85,12 +97,17 @@ def test_credit_card_table_tmall(last_cats, messages, hit):
     assert ("credit_card" in last_cats(messages, shop=TMALL, order=BIG_ORDER)) is hit
 
 
-@pytest.mark.parametrize(("shop", "hit"), [
-    pytest.param(TMALL, True, id="tmall-default-cards"),
-    pytest.param(TAOBAO, False, id="taobao-default-no-cards"),
-    pytest.param(TAOBAO_CARDS, True, id="taobao-with-cards"),
-    pytest.param({"platform": "tmall", "credit_card": False}, False, id="tmall-special-category"),
-])
+@pytest.mark.parametrize(
+    ("shop", "hit"),
+    [
+        pytest.param(TMALL, True, id="tmall-default-cards"),
+        pytest.param(TAOBAO, False, id="taobao-default-no-cards"),
+        pytest.param(TAOBAO_CARDS, True, id="taobao-with-cards"),
+        pytest.param(
+            {"platform": "tmall", "credit_card": False}, False, id="tmall-special-category"
+        ),
+    ],
+)
 def test_credit_card_refusal_depends_on_shop(last_cats, shop, hit):
     msgs = [CARD_ASK, "A:我们店暂不支持信用卡付款哦"]
     assert ("credit_card" in last_cats(msgs, shop=shop, order=BIG_ORDER)) is hit
@@ -98,15 +115,25 @@ def test_credit_card_refusal_depends_on_shop(last_cats, shop, hit):
 
 INSTALLMENT_ROWS = [
     pytest.param(BIG_ORDER, [INST_ASK, "A:这单不能分期哦"], True, id="1299-refused"),
-    pytest.param({**BIG_ORDER, "amount": 600.0}, [INST_ASK, "A:这单不能分期哦"], True,
-                 id="600-boundary-refused"),
-    pytest.param({**BIG_ORDER, "amount": 599.0}, [INST_ASK, "A:这单不能分期哦"], False,
-                 id="599-below-minimum"),
+    pytest.param(
+        {**BIG_ORDER, "amount": 600.0},
+        [INST_ASK, "A:这单不能分期哦"],
+        True,
+        id="600-boundary-refused",
+    ),
+    pytest.param(
+        {**BIG_ORDER, "amount": 599.0},
+        [INST_ASK, "A:这单不能分期哦"],
+        False,
+        id="599-below-minimum",
+    ),
     pytest.param(SMALL_ORDER, [INST_ASK, "A:这单不能分期哦"], False, id="399-below-minimum"),
-    pytest.param(SMALL_ORDER, [INST_ASK, "A:满600元才可以分期哦，这单金额不够"], False,
-                 id="399-explained"),
-    pytest.param(BIG_ORDER, ["B:这个聚划算的能分期吗？", "A:这单不能分期哦"], False,
-                 id="juhuasuan"),
+    pytest.param(
+        SMALL_ORDER, [INST_ASK, "A:满600元才可以分期哦，这单金额不够"], False, id="399-explained"
+    ),
+    pytest.param(
+        BIG_ORDER, ["B:这个聚划算的能分期吗？", "A:这单不能分期哦"], False, id="juhuasuan"
+    ),
     pytest.param(BIG_ORDER, [INST_ASK, "A:秒杀商品不能分期哦"], False, id="flash-sale"),
     pytest.param(BIG_ORDER, [INST_ASK, "A:可以分期的亲，3/6/9/12期都行"], False, id="allowed"),
     pytest.param(BIG_ORDER, [INST_ASK, "A:這單不能分期哦"], True, id="traditional"),
@@ -119,8 +146,9 @@ def test_installments(last_cats, order, messages, hit):
 
 
 def test_installment_refusal_on_taobao_without_cards_is_fine(last_cats):
-    assert "credit_card" not in last_cats([INST_ASK, "A:这单不能分期哦"], shop=TAOBAO,
-                                          order=BIG_ORDER)
+    assert "credit_card" not in last_cats(
+        [INST_ASK, "A:这单不能分期哦"], shop=TAOBAO, order=BIG_ORDER
+    )
 
 
 # --- 包邮 --------------------------------------------------------------------------------
@@ -134,6 +162,12 @@ FREE_ROWS = [
     MATCH("B:寄到内蒙古包邮吗？", REMOTE, id="inner-mongolia-not-excluded"),
     MATCH("B:发到杭州要多久", "A:最近快递涨价了，需要补5元差价哦", id="courier-price-rise"),
     MATCH("B:包邮吗", "A:运费需要您自理哦", id="postage-self-paid"),
+    MATCH("B:我在青海，包邮吗", "A:包邮的，但是要补10元运费哦", id="but-surcharge"),
+    MATCH(
+        "B:我在青海，包邮吗",
+        "A:包邮的，不过要补10元运费哦",
+        id="but-surcharge-buguo",
+    ),
     MATCH("B:包邮吗", "A:您那边要加十块钱邮费", id="chinese-numeral"),
     MATCH("B:寄到海口包邮吗？", "A:偏遠地區，需要補10元郵費哦", id="traditional"),
     NEAR("B:我在西藏拉萨，包邮吗？", REMOTE, id="lhasa-excluded-city"),
@@ -162,6 +196,9 @@ def test_free_shipping_exclusion_given_as_city(last_cats):
 
 
 def test_free_shipping_points(findings):
-    found = [f for f in findings(["B:我在青海西宁，包邮吗？", REMOTE], shop=FREE)
-             if f.category == "free_shipping"]
+    found = [
+        f
+        for f in findings(["B:我在青海西宁，包邮吗？", REMOTE], shop=FREE)
+        if f.category == "free_shipping"
+    ]
     assert [f.points for f in found] == [4]

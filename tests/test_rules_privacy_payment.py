@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from support import BUYER, MATCH, NEAR, OTHER, buyer
 
 # --- privacy ---------------------------------------------------------------------------
@@ -18,11 +19,21 @@ PRIVACY_ROWS = [
     MATCH(ASK_OTHER, "A:她拍的是两件羊毛衫，已经发货了", id="order-contents"),
     MATCH(ASK_OTHER, "A:寄到杭州市西湖區文三路88號哦", id="traditional"),
     NEAR(ASK_SELF, "A:寄到杭州市西湖区文三路88号哦", id="own-account-address"),
-    NEAR(buyer("收件人电话是多少来着", account=BUYER), "A:收货人是王芳，电话13812345678",
-         id="own-account-phone"),
-    NEAR(ASK_OTHER, "A:不好意思亲，收货信息不方便透露，请下单人用下单账号联系我们",
-         id="refuses-to-disclose"),
-    NEAR(ASK_OTHER, "A:为了保护买家隐私，订单信息只能和下单账号核对哦", id="asks-for-ordering-account"),
+    NEAR(
+        buyer("收件人电话是多少来着", account=BUYER),
+        "A:收货人是王芳，电话13812345678",
+        id="own-account-phone",
+    ),
+    NEAR(
+        ASK_OTHER,
+        "A:不好意思亲，收货信息不方便透露，请下单人用下单账号联系我们",
+        id="refuses-to-disclose",
+    ),
+    NEAR(
+        ASK_OTHER,
+        "A:为了保护买家隐私，订单信息只能和下单账号核对哦",
+        id="asks-for-ordering-account",
+    ),
 ]
 
 
@@ -39,8 +50,11 @@ def test_privacy_without_order_uses_third_party_cues(last_cats):
 
 
 def test_privacy_points(findings):
-    found = [f for f in findings([ASK_OTHER, "A:寄到杭州市西湖区文三路88号哦"])
-             if f.category == "privacy"]
+    found = [
+        f
+        for f in findings([ASK_OTHER, "A:寄到杭州市西湖区文三路88号哦"])
+        if f.category == "privacy"
+    ]
     assert [(f.severity, f.points) for f in found] == [("violation", 6)]
 
 
@@ -53,8 +67,8 @@ PAYMENT_ROWS = [
     MATCH("B:能便宜点吗", "A:加我vx付款给您优惠", id="vx"),
     MATCH("B:能便宜点吗", "A:加我威信支付可以便宜点", id="wei-xin-homophone"),
     MATCH("B:能便宜点吗", "A:加我薇❤信付款更便宜", id="wei-heart-xin"),
-    MATCH("B:能便宜点吗", "A:加我薇❤，付款更便宜", id="wei-heart",
-          xfail="evasion 薇❤ (❤ = 心/信) loses the ❤ in normalisation and leaves only 薇"),
+    MATCH("B:能便宜点吗", "A:加我薇❤，付款更便宜", id="wei-heart"),
+    MATCH("B:能便宜点吗", "A:加v，付款给您便宜", id="add-v"),
     MATCH("B:能便宜点吗", "A:加我微.信付款更便宜", id="dotted-wechat"),
     MATCH("B:能便宜点吗", "A:加我扣扣，转账给我便宜10块", id="kou-kou"),
     MATCH("B:能便宜点吗", "A:直接zfb转账给我就行，不用拍了", id="zfb"),
@@ -73,8 +87,9 @@ PAYMENT_ROWS = [
     NEAR("B:可以微信转账给你吗？", "A:不能微信转账哦，您可以找朋友代付", id="suggests-daifu"),
     NEAR("B:钱什么时候退", "A:退款会原路退回您的支付宝哦", id="refund-to-alipay"),
     NEAR("B:没有支付宝怎么办", "A:您可以开通支付宝，或者请朋友帮您代付哦", id="open-alipay"),
-    NEAR("B:有会员价吗", "A:您可以用vip会员价支付，更优惠哦", id="vip-member-price",
-         xfail="evasion v❤ normalises to the bare key 'v', so every 'v' (vip) is rewritten to 微信"),
+    NEAR("B:有会员价吗", "A:您可以用vip会员价支付，更优惠哦", id="vip-member-price"),
+    NEAR("B:有会员价吗", "A:加入vip会员付款更优惠哦", id="join-vip"),
+    NEAR("B:你们有公众号吗", "A:可以关注我们的微博，有优惠活动会通知", id="weibo-not-wechat"),
 ]
 
 
@@ -83,13 +98,19 @@ def test_payment_table(last_cats, messages, hit):
     assert ("payment" in last_cats(messages)) is hit
 
 
-@pytest.mark.parametrize(("messages", "points"), [
-    pytest.param(["B:能便宜点吗", "A:加我微信付款可以便宜20元哦"], 12, id="induced"),
-    pytest.param(["A:亲，加我vx转账可以再优惠"], 12, id="induced-unprompted"),
-    pytest.param(["B:可以微信转账给你吗？", "A:可以的亲~"], 6, id="buyer-asked-agreed"),
-    pytest.param(["B:我直接转账给你行吗", "A:可以的，银行卡号6222021234567890，转账给我就行"], 6,
-                 id="buyer-asked-account-given"),
-])
+@pytest.mark.parametrize(
+    ("messages", "points"),
+    [
+        pytest.param(["B:能便宜点吗", "A:加我微信付款可以便宜20元哦"], 12, id="induced"),
+        pytest.param(["A:亲，加我vx转账可以再优惠"], 12, id="induced-unprompted"),
+        pytest.param(["B:可以微信转账给你吗？", "A:可以的亲~"], 6, id="buyer-asked-agreed"),
+        pytest.param(
+            ["B:我直接转账给你行吗", "A:可以的，银行卡号6222021234567890，转账给我就行"],
+            6,
+            id="buyer-asked-account-given",
+        ),
+    ],
+)
 def test_payment_points(findings, messages, points):
     last = len(messages) - 1
     got = [f.points for f in findings(messages) if f.category == "payment" and f.message == last]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 import string
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -79,8 +79,11 @@ class Guard:
         self._kw_ctx_mask = [sum(1 << ri for ri in s) for s in ctx]
         self._short_mask = [sum(1 << ri for n, ri in self._short if length <= n)
                             for length in range(self._max_short + 1)]
-        # (candidate mask, role) → the candidate rules in rule order, that role only.
-        self._plans: dict[tuple[int, str], tuple[tuple[int, Rule], ...]] = {}
+        # Per rule, one regex search that tells whether any of its patterns occurs.
+        self._gates = [_any_pattern(rule.patterns) for rule in self.rules]
+        # (candidate mask, role) → the candidate rules in rule order, that role only,
+        # each with its gate.
+        self._plans: dict[tuple[int, str], tuple[tuple[Rule, _Search | None], ...]] = {}
 
     # --- construction -----------------------------------------------------------------
 
@@ -126,21 +129,21 @@ class Guard:
     # --- the batch pipeline -------------------------------------------------------------
 
     def normalize_batch(self, texts: Sequence[str]) -> list[str]:
-        table = self.normalizer.table
-        joined = self.normalizer.rewrite(SEPARATOR.join([t.translate(table) for t in texts]))
-        return joined.split(SEPARATOR)
+        if not texts:
+            return []
+        return self.normalizer.rewrite(self.normalizer.translate_joined(texts)).split(SEPARATOR)
 
     def _check_batch(self, batch: list[Conversation],
                      presend: bool) -> Iterator[tuple[Conversation, list[Finding]]]:
-        table = self.normalizer.fast_table
-        texts = [m.text.translate(table) for conv in batch for m in conv.messages]
-        joined = self.normalizer.rewrite(SEPARATOR.join(texts))
+        raw = [m.text for conv in batch for m in conv.messages]
+        joined = self.normalizer.rewrite(self.normalizer.translate_joined(raw))
         norm = joined.split(SEPARATOR)
-        # Per message: the rules its own keywords gate, and the rules its keywords
-        # gate in the following messages (context keywords).
-        own = [0] * len(norm)
-        ctx = [0] * len(norm)
-        any_ctx = False
+        # Candidate rules per message (global index in the batch), as bit masks:
+        # the rules its own keywords gate, the rules gated by context keywords in
+        # the three messages before it, and the curt-reply rules if it is short.
+        # Only messages with some candidate get an entry.
+        cand: dict[int, int] = {}
+        ctx_hits: list[tuple[int, int]] = []
         if self._automaton is not None and joined:
             found = self._automaton.find_matches_as_indexes(joined, overlapping=True)
             if found:
@@ -148,42 +151,50 @@ class Guard:
                 kw_mask = self._kw_mask
                 kw_ctx_mask = self._kw_ctx_mask
                 bisect_right = bisect.bisect_right
+                get = cand.get
                 for kw, pos, _end in found:
                     i = bisect_right(starts, pos) - 1
-                    own[i] |= kw_mask[kw]
-                    c = kw_ctx_mask[kw]
-                    if c:
-                        ctx[i] |= c
-                        any_ctx = True
+                    cand[i] = get(i, 0) | kw_mask[kw]
+                    if kw_ctx_mask[kw]:
+                        ctx_hits.append((i, kw_ctx_mask[kw]))
+        if ctx_hits:
+            ends = list(accumulate(len(conv.messages) for conv in batch))
+            for i, mask in ctx_hits:
+                last = ends[bisect.bisect_right(ends, i)] - 1  # last message of i's conversation
+                for j in range(i + 1, min(i + 3, last) + 1):
+                    cand[j] = cand.get(j, 0) | mask
         max_short = self._max_short
-        short_mask = self._short_mask
+        if max_short >= 0:
+            short_mask = self._short_mask
+            for g, length in enumerate(map(len, norm)):
+                if length <= max_short:
+                    cand[g] = cand.get(g, 0) | short_mask[length]
+        todo_all = sorted(g for g, mask in cand.items() if mask)
+        # Walk the conversations and the sorted candidate messages together.
+        k = 0
         offset = 0
         for conv in batch:
             n = len(conv.messages)
-            first = n - 1 if presend else 0
+            end = offset + n
             todo: list[tuple[int, int]] = []
-            for i in range(max(first, 0), n):
-                g = offset + i
-                cand = own[g]
-                if any_ctx:
-                    for j in range(max(i - 3, 0), i):
-                        cand |= ctx[offset + j]
-                length = len(norm[g])
-                if length <= max_short:
-                    cand |= short_mask[length]
-                if cand:
-                    todo.append((i, cand))
-            conv_norm = norm[offset:offset + n]
-            offset += n
-            yield conv, self._check_conversation(conv, conv_norm, todo, presend) if todo else []
+            while k < len(todo_all) and todo_all[k] < end:
+                g = todo_all[k]
+                k += 1
+                if not presend or g == end - 1:
+                    todo.append((g - offset, cand[g]))
+            if todo:
+                yield conv, self._check_conversation(conv, norm[offset:end], todo, presend)
+            else:
+                yield conv, []
+            offset = end
 
-    def _plan(self, cand: int, role: str) -> tuple[tuple[int, Rule], ...]:
+    def _plan(self, cand: int, role: str) -> tuple[tuple[Rule, _Search | None], ...]:
         """The candidate rules of mask ``cand`` (in rule order) that judge ``role``."""
         key = (cand, role)
         plan = self._plans.get(key)
         if plan is None:
             rules = self.rules
-            plan = tuple((ri, rules[ri]) for ri in range(len(rules))
+            plan = tuple((rules[ri], self._gates[ri]) for ri in range(len(rules))
                          if cand >> ri & 1 and rules[ri].role == role)
             self._plans[key] = plan
         return plan
@@ -205,13 +216,15 @@ class Guard:
             # rescue, points); rules of the same message share it, as before.
             ctx: MessageContext | None = None
             seen_categories: set[str] = set()
-            for _ri, rule in plan:
+            for rule, gate in plan:
                 if rule.category in seen_categories:
                     continue
                 if rule.max_length is not None and not rule.keywords and len(text) > rule.max_length:
                     continue
                 # A rule none of whose regexes occurs in the text cannot match; finding
                 # that out first (pure regex searches) skips its conditions.
+                if gate is not None and gate(text) is None:
+                    continue
                 hit = [p for p in rule.patterns if p.search(text) is not None]
                 if not hit:
                     continue
@@ -329,6 +342,28 @@ class _Facts(dict[str, Any]):
 
 def _yuan(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+_Search = Callable[[str], "re.Match[str] | None"]
+
+
+def _any_pattern(patterns: Sequence[re.Pattern[str]]) -> _Search | None:
+    """One ``search`` that finds something exactly when one of ``patterns`` would.
+
+    The alternation of the patterns, when that is safe: no groups (numbering would
+    shift), default flags (a global inline flag would spread). ``None`` otherwise.
+    """
+    if not patterns:
+        return None
+    if len(patterns) == 1:
+        return patterns[0].search
+    flags = re.compile("").flags
+    if any(p.groups or p.flags != flags for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns)).search
+    except re.error:
+        return None
 
 
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:

@@ -314,7 +314,19 @@ def _merge(rs: RuleSet, path: Path, doc: Any) -> None:
         if rid in seen:
             raise _fail(path, spec.line_of("id"), f"规则 id 重复: {rid!r} (duplicate rule id)")
         seen.add(rid)
-        rs._raw_rules.append((path, spec))
+        earlier = next((i for i, (_, old) in enumerate(rs._raw_rules) if old["id"] == rid), None)
+        if earlier is None:
+            rs._raw_rules.append((path, spec))
+        else:
+            # A shop pack overriding a rule states only what changes (e.g. `enabled: false`
+            # or new `patterns`); the rest comes from the earlier definition, and the
+            # rule keeps its place in the evaluation order.
+            _, old = rs._raw_rules[earlier]
+            merged = LDict(old)
+            merged.line = spec.line
+            merged.lines = {**old.lines, **spec.lines}
+            merged.update(spec)
+            rs._raw_rules[earlier] = (path, merged)
 
 
 def _expand(rs: RuleSet, path: Path, line: int, pattern: str) -> str:
@@ -445,7 +457,6 @@ def _compile_rules(rs: RuleSet) -> None:
             enabled=enabled,
             source=Source(str(path), line),
         )
-        rs.rules.pop(rid, None)  # an override moves to the end of the evaluation order
         rs.rules[rid] = rule
 
 

@@ -1,0 +1,122 @@
+"""Warnings (ad_words, promise, etiquette) and the buyer-side alert (extortion)."""
+
+from __future__ import annotations
+
+import pytest
+
+from support import MATCH, NEAR
+
+Q = "B:这款怎么样？"
+
+AD_ROWS = [
+    MATCH(Q, "A:亲，这款是全网最低价哦", id="lowest-price"),
+    MATCH(Q, "A:我们家销量全网第一", id="number-one"),
+    MATCH(Q, "A:国家级工艺制作，放心买", id="national-level"),
+    MATCH(Q, "A:这个药膏100%有效，能根治脚气", id="cures"),
+    MATCH(Q, "A:顶级面料，穿着很舒服", id="top-grade"),
+    MATCH(Q, "A:送礼首选这款", id="first-choice"),
+    MATCH(Q, "A:這款是全網最低價哦", id="traditional"),
+    MATCH(Q, "A:使用１００％有效", id="fullwidth-digits"),
+    NEAR("B:多久能到", "A:最快明天就能到哦", id="fastest-adverb"),
+    NEAR(Q, "A:我们不能说是全网最低价，但性价比很高", id="denied-claim"),
+    NEAR(Q, "A:面料是100%长绒棉的", id="composition-figure"),
+    NEAR(Q, "A:最近活动比较多，一次最多买5件", id="plain-adverbs"),
+    NEAR(Q, "A:第一次购买可以领券哦", id="first-time"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), AD_ROWS)
+def test_ad_words(last_cats, messages, hit):
+    assert ("ad_words" in last_cats(messages)) is hit
+
+
+ARRIVE = "B:我周三要送人，能到吗？"
+PROMISE_ROWS = [
+    MATCH(ARRIVE, "A:可以的亲，明天一定到！", id="tomorrow-certainly"),
+    MATCH(ARRIVE, "A:保证后天送到哦", id="guaranteed-day-after"),
+    MATCH(ARRIVE, "A:周三肯定能到的，放心", id="wednesday-surely"),
+    MATCH(ARRIVE, "A:快递有点慢，但明天一定到", id="but-tomorrow"),
+    MATCH(
+        ARRIVE,
+        "A:快递有点慢，不过明天一定到",
+        id="but-tomorrow-buguo",
+    ),
+    MATCH(ARRIVE, "A:明天一定會到", id="traditional"),
+    NEAR(ARRIVE, "A:江浙沪一般1-2天到，具体以物流为准哦", id="range"),
+    NEAR(ARRIVE, "A:预计明天发货，大概2-3天到", id="estimate"),
+    NEAR(ARRIVE, "A:不能保证明天到哦，我们尽量今天发出", id="no-guarantee"),
+    NEAR(
+        ARRIVE,
+        "A:今天下单一定尽快发货，到货时间以快递为准",
+        id="ship-asap",
+    ),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), PROMISE_ROWS)
+def test_promise(last_cats, messages, hit):
+    assert ("promise" in last_cats(messages)) is hit
+
+
+HELP = "B:我的快递怎么还没到？"
+ETIQUETTE_ROWS = [
+    MATCH(HELP, "A:哦", id="oh"),
+    MATCH(HELP, "A:恩。", id="en"),
+    MATCH(HELP, "A:好", id="hao"),
+    MATCH(HELP, "A:不知道", id="dont-know"),
+    MATCH(HELP, "A:我已经说过了，自己查物流", id="already-said"),
+    MATCH(HELP, "A:下班了，明天再说", id="off-duty"),
+    MATCH(HELP, "A:随便你", id="whatever"),
+    MATCH("B:能便宜点吗", "A:爱买不买", id="take-it-or-leave-it"),
+    MATCH(HELP, "A:你有什么事就说嘛", id="impatient"),
+    MATCH(HELP, "A:我已經說過了", id="traditional"),
+    NEAR(HELP, "A:好的亲，我马上帮您查一下物流", id="polite"),
+    NEAR(
+        HELP, "A:亲，具体到货时间我也不知道准不准，帮您问下快递哦", id="dont-know-inside-sentence"
+    ),
+    NEAR(HELP, "A:好的", id="hao-de"),
+    NEAR(HELP, "A:亲，我们客服下班时间是晚上十点哦", id="office-hours"),
+    NEAR(HELP, "A:颜色随便挑，都有现货", id="suibian-in-sentence"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), ETIQUETTE_ROWS)
+def test_etiquette(last_cats, messages, hit):
+    assert ("etiquette" in last_cats(messages)) is hit
+
+
+def test_etiquette_is_a_warning_without_points(findings):
+    found = [f for f in findings([HELP, "A:哦"]) if f.category == "etiquette"]
+    assert [(f.severity, f.points) for f in found] == [("warning", 0)]
+
+
+EXTORTION_ROWS = [
+    MATCH("A:亲，有什么可以帮您", "B:给我200元我就删差评", id="money-for-review"),
+    MATCH("A:亲，有什么可以帮您", "B:不给300块我就去微博曝光你们", id="threat-exposure"),
+    MATCH("A:亲，有什么可以帮您", "B:转我五十块，不然给差评", id="chinese-numeral"),
+    MATCH("A:亲，有什么可以帮您", "B:給我200元我就刪差評", id="traditional"),
+    NEAR("A:亲，有什么可以帮您", "B:东西坏了，我要给差评", id="threat-without-money"),
+    NEAR("A:亲，有什么可以帮您", "B:质量太差了，我要投诉你们", id="complaint"),
+    NEAR(
+        "A:亲，有什么可以帮您", "B:杯子碎了，我在平台申请退款了，你们处理一下", id="platform-refund"
+    ),
+    NEAR("A:亲，有什么可以帮您", "B:好评有返现红包吗", id="review-cashback-question"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), EXTORTION_ROWS)
+def test_extortion(last_cats, messages, hit):
+    assert ("extortion" in last_cats(messages)) is hit
+
+
+def test_extortion_is_an_alert_on_the_buyer_message(findings):
+    found = [
+        f
+        for f in findings(["A:亲，有什么可以帮您", "B:给我200元我就删差评"])
+        if f.category == "extortion"
+    ]
+    assert [(f.message, f.severity, f.points) for f in found] == [(1, "alert", 0)]
+
+
+def test_agent_saying_the_words_is_not_extortion(last_cats):
+    assert "extortion" not in last_cats(["B:你好", "A:给我200元我就删差评"])
