@@ -3,8 +3,8 @@
 A pack is a YAML file (see ``packs/*.yaml`` and CONTRIBUTING.md). Packs load
 in order: the bundled ones, then each ``--rules DIR`` in name order. A later
 pack may add categories, rules, templates, lexicons, evasions and settings, or
-override any of them by id (a rule with the same ``id`` replaces the earlier
-one; ``enabled: false`` switches it off). Every regex is compiled, every field
+override any of them by id (a rule with the same ``id`` overrides the fields
+it states and keeps the rest; ``enabled: false`` switches it off). Every regex is compiled, every field
 checked, every id unique inside a file, every reference resolved: a broken pack
 raises :class:`PackError` naming the file and the line.
 """
@@ -246,9 +246,17 @@ def _merge(rs: RuleSet, path: Path, doc: Any) -> None:
                 try:
                     compiled = re.compile(variant[3:])
                 except re.error as exc:
-                    raise _fail(path, evasions.line_of(canonical), f"规避写法正则无法编译: {exc} — {variant!r}") from exc
+                    raise _fail(
+                        path,
+                        evasions.line_of(canonical),
+                        f"规避写法正则无法编译: {exc} — {variant!r}",
+                    ) from exc
                 if compiled.search("") is not None:
-                    raise _fail(path, evasions.line_of(canonical), f"规避写法正则会匹配空字符串: {variant!r}")
+                    raise _fail(
+                        path,
+                        evasions.line_of(canonical),
+                        f"规避写法正则会匹配空字符串: {variant!r}",
+                    )
             rs.evasions[variant] = canonical
 
     lexicons = doc.get("lexicons") or LDict()
