@@ -64,8 +64,11 @@ def _mbytes(texts: Sequence[str]) -> float:
     return sum(len(t.encode("utf-8")) for t in texts) / 1e6
 
 
-def bench_guard(guard: Guard, convs: list[Conversation], texts: Sequence[str],
-                ) -> tuple[Rate, int, int]:
+def bench_guard(
+    guard: Guard,
+    convs: list[Conversation],
+    texts: Sequence[str],
+) -> tuple[Rate, int, int]:
     """Full guard in batch mode; returns the rate, the findings and the flagged messages."""
     findings = 0
     flagged: set[tuple[int, int]] = set()
@@ -84,7 +87,7 @@ def bench_ceiling(keywords: Sequence[str], texts: Sequence[str]) -> tuple[Rate, 
     hits = 0
     start = time.perf_counter()
     for i in range(0, len(texts), HAYSTACK_MESSAGES):
-        haystack = "\x00".join(texts[i:i + HAYSTACK_MESSAGES])
+        haystack = "\x00".join(texts[i : i + HAYSTACK_MESSAGES])
         hits += len(automaton.find_matches_as_indexes(haystack, overlapping=True))
     seconds = time.perf_counter() - start
     note = f"{HAYSTACK_MESSAGES} msgs per haystack, overlapping matches"
@@ -102,23 +105,36 @@ def bench_naive(guard: Guard, texts: Sequence[str], sample: int) -> tuple[Rate, 
             if pattern.search(text) is not None:
                 matched += 1
     seconds = time.perf_counter() - start
-    note = (f"sample: first {len(subset):,} of {len(texts):,} msgs"
-            if len(subset) < len(texts) else "all msgs")
+    note = (
+        f"sample: first {len(subset):,} of {len(texts):,} msgs"
+        if len(subset) < len(texts)
+        else "all msgs"
+    )
     note += f", {len(patterns)} regexes"
     return Rate("naive (all regexes)", len(subset), _mbytes(subset), seconds, note), matched
 
 
 def _row(rate: Rate) -> str:
-    return (f"{rate.name:<26}{rate.messages:>11,}{rate.seconds:>10.2f}"
-            f"{rate.msgs_per_s:>14,.0f}{rate.mb_per_s:>9.2f}  {rate.note}")
+    return (
+        f"{rate.name:<26}{rate.messages:>11,}{rate.seconds:>10.2f}"
+        f"{rate.msgs_per_s:>14,.0f}{rate.mb_per_s:>9.2f}  {rate.note}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=1_000_000,
-                        help="agent messages in the corpus (default 1,000,000)")
-    parser.add_argument("--naive-sample", type=int, default=100_000,
-                        help="messages the naive baseline runs on (0 = all; default 100,000)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--messages",
+        type=int,
+        default=1_000_000,
+        help="agent messages in the corpus (default 1,000,000)",
+    )
+    parser.add_argument(
+        "--naive-sample",
+        type=int,
+        default=100_000,
+        help="messages the naive baseline runs on (0 = all; default 100,000)",
+    )
     parser.add_argument("--seed", type=int, default=20240611)
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
@@ -134,15 +150,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.freeze()  # a million long-lived objects: keep them out of every collection
 
     mbytes = _mbytes(texts)
-    print(f"corpus: {len(texts):,} agent messages in {len(convs):,} conversations, "
-          f"{mbytes:.1f} MB UTF-8 (avg {mbytes * 1e6 / max(len(texts), 1):.0f} B/msg); "
-          f"generated in {gen_s:.1f} s, seed {args.seed}")
-    print(f"guard: {len(guard.rules)} rules, {len(guard.keywords)} keywords; loaded in {load_s:.2f} s")
+    print(
+        f"corpus: {len(texts):,} agent messages in {len(convs):,} conversations, "
+        f"{mbytes:.1f} MB UTF-8 (avg {mbytes * 1e6 / max(len(texts), 1):.0f} B/msg); "
+        f"generated in {gen_s:.1f} s, seed {args.seed}"
+    )
+    print(
+        f"guard: {len(guard.rules)} rules, {len(guard.keywords)} keywords; loaded in {load_s:.2f} s"
+    )
     print(f"python {platform.python_version()} on {platform.machine()}, single process\n")
 
+    full, findings, flagged = bench_guard(guard, convs, texts)
     ceiling, kw_hits = bench_ceiling(guard.keywords, texts)
     naive, naive_matches = bench_naive(guard, texts, args.naive_sample)
-    full, findings, flagged = bench_guard(guard, convs, texts)
 
     print(f"{'':<26}{'messages':>11}{'seconds':>10}{'msgs/s':>14}{'MB/s':>9}")
     for rate in (full, ceiling, naive):
@@ -152,14 +172,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(f"guard vs naive:         {vs_naive:,.1f}x faster")
     print(f"guard vs ceiling:       {of_ceiling:.1%} of the bare automaton's rate")
-    print(f"findings:               {findings:,} in {flagged:,} messages "
-          f"({flagged / max(len(texts), 1):.2%} of messages flagged)")
+    print(
+        f"findings:               {findings:,} in {flagged:,} messages "
+        f"({flagged / max(len(texts), 1):.2%} of messages flagged)"
+    )
     print(f"keyword hits (ceiling): {kw_hits:,}; naive regex matches on sample: {naive_matches:,}")
 
     if args.json is not None:
         result = {
-            "corpus": {"messages": len(texts), "conversations": len(convs), "mbytes": mbytes,
-                       "seed": args.seed, "generate_s": gen_s},
+            "corpus": {
+                "messages": len(texts),
+                "conversations": len(convs),
+                "mbytes": mbytes,
+                "seed": args.seed,
+                "generate_s": gen_s,
+            },
             "python": platform.python_version(),
             "guard": full.as_dict(),
             "ceiling": ceiling.as_dict(),

@@ -37,8 +37,18 @@ VIOLATION_SHARE = 0.03
 SLOTS: dict[str, tuple[str, ...]] = {
     "hi": ("亲", "您好", "亲亲", "亲爱的", "宝宝", "在的亲", "亲，您好"),
     "end": ("哦~", "哦", "呢", "哈", "~", "的哦", "哦亲", "！", "。", "呢亲~"),
-    "shop": ("优品家居旗舰店", "简木生活馆", "小鹿童装", "极客数码专营店", "茶语轩", "暖暖家纺",
-             "花样年华女装", "运动派官方店", "美妆优选", "萌宠日记"),
+    "shop": (
+        "优品家居旗舰店",
+        "简木生活馆",
+        "小鹿童装",
+        "极客数码专营店",
+        "茶语轩",
+        "暖暖家纺",
+        "花样年华女装",
+        "运动派官方店",
+        "美妆优选",
+        "萌宠日记",
+    ),
     "agent": ("小美", "小雪", "阿杰", "木木", "糖糖", "小七", "晴天", "安安"),
     "courier": ("中通", "圆通", "韵达", "申通", "顺丰", "京东物流", "邮政EMS", "极兔"),
     "n": ("1", "2", "3", "5", "7", "10", "15", "20", "30", "50"),
@@ -48,9 +58,31 @@ SLOTS: dict[str, tuple[str, ...]] = {
     "color": ("黑", "白", "灰", "米白", "藏青", "卡其", "浅蓝", "粉", "墨绿", "酒红"),
     "height": ("155", "160", "165", "168", "170", "175", "180", "185"),
     "weight": ("90", "100", "110", "120", "130", "140", "150", "160"),
-    "city": ("杭州", "上海", "广州", "成都", "武汉", "西安", "郑州", "南京", "长沙", "沈阳", "济南"),
-    "item": ("这款", "这件", "这双", "这个宝贝", "这款商品", "这套", "这款连衣裙", "这个型号",
-             "这款耳机", "这款面霜"),
+    "city": (
+        "杭州",
+        "上海",
+        "广州",
+        "成都",
+        "武汉",
+        "西安",
+        "郑州",
+        "南京",
+        "长沙",
+        "沈阳",
+        "济南",
+    ),
+    "item": (
+        "这款",
+        "这件",
+        "这双",
+        "这个宝贝",
+        "这款商品",
+        "这套",
+        "这款连衣裙",
+        "这个型号",
+        "这款耳机",
+        "这款面霜",
+    ),
     "coupon": ("5", "10", "20", "30", "50"),
     "threshold": ("99", "159", "199", "299", "399"),
     "price": ("59", "89", "99", "129", "168", "199", "258", "299", "399", "588"),
@@ -154,7 +186,7 @@ COURTESY: tuple[str, ...] = (
     "您看还有其他需要吗",
     "麻烦亲稍等一下哦",
 )
-COURTESY_SHARE = 0.3
+COURTESY_SHARE = 0.45
 
 
 @dataclass(frozen=True)
@@ -213,8 +245,13 @@ def texts(n: int, seed: int = 20240611) -> list[str]:
 
 
 _SHOPS = (
-    Shop(platform="tmall", cod=True, credit_card=True, free_shipping=True,
-         free_shipping_exclusions=("新疆", "西藏")),
+    Shop(
+        platform="tmall",
+        cod=True,
+        credit_card=True,
+        free_shipping=True,
+        free_shipping_exclusions=("新疆", "西藏"),
+    ),
     Shop(platform="tmall", cod=False, credit_card=True, free_shipping=True),
     Shop(platform="tmall", cod=True, credit_card=True, free_shipping=False),
     Shop(platform="taobao", cod=False, credit_card=False, free_shipping=False),
@@ -235,15 +272,23 @@ def generate(n: int, seed: int = 20240611) -> list[Conversation]:
         serial += 1
         shop = rng.choice(_SHOPS)
         account = f"{rng.choice(SLOTS['shop'])}:{rng.choice(SLOTS['agent'])}"
-        messages = [Message(role="agent", text=next(stream)[1], account=account)
-                    for _ in range(size)]
+        messages = [
+            Message(role="agent", text=next(stream)[1], account=account) for _ in range(size)
+        ]
         order = None
         if rng.random() < 0.5:
             amount = float(rng.choice(SLOTS["price"]))
-            order = Order(id=rng.choice(SLOTS["order_id"]), amount=amount, shipping_fee=0.0,
-                          payment="cod" if shop.cod and rng.random() < 0.2 else "alipay")
-        convs.append(Conversation(messages=messages, id=f"b{serial:07d}", shop=shop,
-                                  order=order, has_shop=True))
+            order = Order(
+                id=rng.choice(SLOTS["order_id"]),
+                amount=amount,
+                shipping_fee=0.0,
+                payment="cod" if shop.cod and rng.random() < 0.2 else "alipay",
+            )
+        convs.append(
+            Conversation(
+                messages=messages, id=f"b{serial:07d}", shop=shop, order=order, has_shop=True
+            )
+        )
     return convs
 
 

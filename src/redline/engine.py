@@ -5,12 +5,13 @@ the web checker, the exam grader and a batch job all get the same answer.
 
 How a batch is checked, cheapest work first:
 
-1. every message is normalised (``str.translate`` per message, then the
-   rewrites once over the whole batch joined by ``\\x00``);
+1. the batch is normalised in one pass: messages joined by ``\\x00``, the
+   character table applied, then the rewrites;
 2. one Aho-Corasick scan of the joined batch finds every rule keyword;
 3. only messages with a keyword hit (or short enough for the curt-reply rules)
-   are looked at further: for each rule their keywords gate, the context
-   conditions run first (cheap), then the rule's regexes, then the clause-level
+   are looked at further: for each rule their keywords gate, one regex search
+   tells whether any of the rule's patterns occurs at all; only then do the
+   context conditions run, then the rule's matches with the clause-level
    exceptions, negation and rescue;
 4. evidence spans are mapped back to the original text only for findings.
 """
@@ -77,8 +78,10 @@ class Guard:
         # rules short enough messages always go through.
         self._kw_mask = [sum(1 << ri for ri in s) for s in own]
         self._kw_ctx_mask = [sum(1 << ri for ri in s) for s in ctx]
-        self._short_mask = [sum(1 << ri for n, ri in self._short if length <= n)
-                            for length in range(self._max_short + 1)]
+        self._short_mask = [
+            sum(1 << ri for n, ri in self._short if length <= n)
+            for length in range(self._max_short + 1)
+        ]
         # Per rule, one regex search that tells whether any of its patterns occurs.
         self._gates = [_any_pattern(rule.patterns) for rule in self.rules]
         # (candidate mask, role) → the candidate rules in rule order, that role only,
@@ -104,15 +107,22 @@ class Guard:
             return findings
         return []
 
-    def check_text(self, text: str, shop: Shop | None = None, order: Order | None = None,
-                   history: Iterable[Message] = (), conversation_id: str = "text") -> list[Finding]:
+    def check_text(
+        self,
+        text: str,
+        shop: Shop | None = None,
+        order: Order | None = None,
+        history: Iterable[Message] = (),
+        conversation_id: str = "text",
+    ) -> list[Finding]:
         """Pre-send check of one agent reply, optionally with the chat so far."""
         messages = [*history, Message(role="agent", text=text)]
         conv = Conversation(messages=messages, id=conversation_id, shop=shop or Shop(), order=order)
         return self.check(conv, presend=True)
 
-    def check_many(self, convs: Iterable[Conversation], presend: bool = False,
-                   batch_messages: int = 2000) -> Iterator[tuple[Conversation, list[Finding]]]:
+    def check_many(
+        self, convs: Iterable[Conversation], presend: bool = False, batch_messages: int = 2000
+    ) -> Iterator[tuple[Conversation, list[Finding]]]:
         """Check conversations in batches; yields ``(conversation, findings)`` in input order."""
         batch: list[Conversation] = []
         count = 0
@@ -133,8 +143,9 @@ class Guard:
             return []
         return self.normalizer.rewrite(self.normalizer.translate_joined(texts)).split(SEPARATOR)
 
-    def _check_batch(self, batch: list[Conversation],
-                     presend: bool) -> Iterator[tuple[Conversation, list[Finding]]]:
+    def _check_batch(
+        self, batch: list[Conversation], presend: bool
+    ) -> Iterator[tuple[Conversation, list[Finding]]]:
         raw = [m.text for conv in batch for m in conv.messages]
         joined = self.normalizer.rewrite(self.normalizer.translate_joined(raw))
         norm = joined.split(SEPARATOR)
@@ -194,13 +205,17 @@ class Guard:
         plan = self._plans.get(key)
         if plan is None:
             rules = self.rules
-            plan = tuple((rules[ri], self._gates[ri]) for ri in range(len(rules))
-                         if cand >> ri & 1 and rules[ri].role == role)
+            plan = tuple(
+                (rules[ri], self._gates[ri])
+                for ri in range(len(rules))
+                if cand >> ri & 1 and rules[ri].role == role
+            )
             self._plans[key] = plan
         return plan
 
-    def _check_conversation(self, conv: Conversation, norm: list[str],
-                            todo: list[tuple[int, int]], presend: bool) -> list[Finding]:
+    def _check_conversation(
+        self, conv: Conversation, norm: list[str], todo: list[tuple[int, int]], presend: bool
+    ) -> list[Finding]:
         """Findings for the messages in ``todo``: ``(index, candidate rule mask)`` pairs."""
         findings: list[Finding] = []
         shared_cache: dict[Any, Any] = {}
@@ -219,7 +234,11 @@ class Guard:
             for rule, gate in plan:
                 if rule.category in seen_categories:
                     continue
-                if rule.max_length is not None and not rule.keywords and len(text) > rule.max_length:
+                if (
+                    rule.max_length is not None
+                    and not rule.keywords
+                    and len(text) > rule.max_length
+                ):
                     continue
                 # A rule none of whose regexes occurs in the text cannot match; finding
                 # that out first (pure regex searches) skips its conditions.
@@ -229,8 +248,14 @@ class Guard:
                 if not hit:
                     continue
                 if ctx is None:
-                    ctx = MessageContext(conv=conv, index=i, norm=norm, rules=self.ruleset,
-                                         presend=presend, cache=shared_cache)
+                    ctx = MessageContext(
+                        conv=conv,
+                        index=i,
+                        norm=norm,
+                        rules=self.ruleset,
+                        presend=presend,
+                        cache=shared_cache,
+                    )
                 if rule.when is not None and not rule.when(ctx):
                     continue
                 match = self._match_rule(rule, text, ctx, hit)
@@ -240,8 +265,13 @@ class Guard:
                 findings.append(self._finding(conv, i, rule, match, text, ctx))
         return findings
 
-    def _match_rule(self, rule: Rule, text: str, ctx: MessageContext,
-                    patterns: Sequence[re.Pattern[str]] | None = None) -> _Match | None:
+    def _match_rule(
+        self,
+        rule: Rule,
+        text: str,
+        ctx: MessageContext,
+        patterns: Sequence[re.Pattern[str]] | None = None,
+    ) -> _Match | None:
         """The first acceptable match of ``rule`` in ``text``.
 
         ``patterns``: the rule's patterns known to occur in ``text`` (in rule order),
@@ -260,7 +290,7 @@ class Guard:
                 if rule.unless and any(u.search(text, c_start, c_end) for u in rule.unless):
                     continue
                 if rule.negated_by:
-                    prefix = text[c_start:m.start()]
+                    prefix = text[c_start : m.start()]
                     if any(neg.search(prefix) for neg in rule.negated_by):
                         continue
                 if rule.rescue is not None:
@@ -270,8 +300,15 @@ class Guard:
                 return _Match(s, e)
         return None
 
-    def _finding(self, conv: Conversation, i: int, rule: Rule, match: _Match, norm_text: str,
-                 ctx: MessageContext) -> Finding:
+    def _finding(
+        self,
+        conv: Conversation,
+        i: int,
+        rule: Rule,
+        match: _Match,
+        norm_text: str,
+        ctx: MessageContext,
+    ) -> Finding:
         rs = self.ruleset
         category = rs.categories[rule.category]
         severity = rule.severity or category.severity

@@ -30,8 +30,20 @@ from dataclasses import dataclass
 REGEX_PREFIX = "re:"  # an evasion spelling given as a regex
 SEPARATOR = "\x00"  # joins messages in a batch; deleted from message text by the table
 
-_NUMERAL_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-                   "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMERAL_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _NUMERAL_UNITS = {"十": 10, "百": 100, "千": 1000}
 # A Chinese numeral is converted only when a counting unit follows it, so words
 # like 一定, 一般, 十分 keep their meaning.
@@ -45,9 +57,18 @@ NUMERAL_RE = re.compile(
 INTRA_WORD_RE = re.compile(r"[.\-/\\'](?<=[^\W\d_][.\-/\\'])(?=[^\W\d_])")
 
 _DELETE_RANGES = (
-    (0x0000, 0x0008), (0x000B, 0x000C), (0x000E, 0x001F), (0x007F, 0x009F),
-    (0x200B, 0x200F), (0x2028, 0x202F), (0x2060, 0x206F), (0xFE00, 0xFE0F),
-    (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF), (0xE000, 0xF8FF),
+    (0x0000, 0x0008),
+    (0x000B, 0x000C),
+    (0x000E, 0x001F),
+    (0x007F, 0x009F),
+    (0x200B, 0x200F),
+    (0x2028, 0x202F),
+    (0x2060, 0x206F),
+    (0xFE00, 0xFE0F),
+    (0x2600, 0x27BF),
+    (0x2B00, 0x2BFF),
+    (0x1F000, 0x1FAFF),
+    (0xE000, 0xF8FF),
 )
 _DELETE_CHARS = " \t\u3000\u00a0\u2002\u2003\u2009\ufeff*＊_＿^`|丨·•・°♪♫♡❀✿※☆★♥❤◆◇■□●○▲△"
 
@@ -75,6 +96,13 @@ def chinese_numeral_to_int(text: str) -> int | None:
     return total + current
 
 
+def _constant(text: str) -> Replacement:
+    def replace(_match: re.Match[str]) -> str:
+        return text
+
+    return replace
+
+
 def _numeral_repl(match: re.Match[str]) -> str:
     value = chinese_numeral_to_int(match.group(0))
     return match.group(0) if value is None else str(value)
@@ -86,8 +114,11 @@ def traditional_table() -> dict[int, str]:
     import opencc
 
     converter = opencc.OpenCC("t2s")
-    chars = [chr(c) for r in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
-             for c in range(r[0], r[1] + 1)]
+    chars = [
+        chr(c)
+        for r in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+        for c in range(r[0], r[1] + 1)
+    ]
     converted = converter.convert("\n".join(chars)).split("\n")
     table: dict[int, str] = {}
     if len(converted) != len(chars):  # pragma: no cover - OpenCC contract changed
@@ -143,11 +174,17 @@ class _Translator:
     """
 
     def __init__(self, table: dict[int, str | None], keep: str = "") -> None:
-        changes = {chr(code): repl or "" for code, repl in table.items()
-                   if repl != chr(code) and chr(code) not in keep}
+        changes = {
+            chr(code): repl or ""
+            for code, repl in table.items()
+            if repl != chr(code) and chr(code) not in keep
+        }
         # A pre-replaced character's output must not be something the regex changes.
-        self._replace = tuple((ch, changes[ch]) for ch in _COMMON_CHANGES
-                              if ch in changes and changes[ch] not in changes)
+        self._replace = tuple(
+            (ch, changes[ch])
+            for ch in _COMMON_CHANGES
+            if ch in changes and changes[ch] not in changes
+        )
         codes = sorted(ord(ch) for ch in changes)
         ranges: list[str] = []
         i = 0
@@ -193,7 +230,7 @@ class Normalizer:
         for variant, canonical in evasions:
             if variant.startswith(REGEX_PREFIX):
                 # A regex spelling (lookarounds keep it from eating ordinary words).
-                regex_variants.append((variant[len(REGEX_PREFIX):], canonical))
+                regex_variants.append((variant[len(REGEX_PREFIX) :], canonical))
                 continue
             key = variant.translate(self.table)
             if key and key != canonical:
@@ -203,7 +240,7 @@ class Normalizer:
             variant_re = re.compile("|".join(re.escape(v) for v in ordered))
             rewrites.append(Rewrite(variant_re, lambda m: variants[m.group(0)]))
         for pattern, canonical in regex_variants:
-            rewrites.append(Rewrite(re.compile(pattern), lambda m, c=canonical: c))
+            rewrites.append(Rewrite(re.compile(pattern), _constant(canonical)))
         rewrites.append(Rewrite(NUMERAL_RE, _numeral_repl))
         self.rewrites = tuple(rewrites)
         self.variants = variants
@@ -276,8 +313,9 @@ class Normalizer:
         return current, starts, ends
 
 
-def original_span(starts: list[int], ends: list[int], start: int, end: int,
-                  text_length: int) -> tuple[int, int]:
+def original_span(
+    starts: list[int], ends: list[int], start: int, end: int, text_length: int
+) -> tuple[int, int]:
     """Map a ``[start, end)`` span of normalised text back to the original text."""
     if not starts:
         return 0, 0
