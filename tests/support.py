@@ -27,6 +27,23 @@ AGENT2 = "测试旗舰店:小雪"
 
 DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
 
+# The category codes of formats.md, in its order.
+CATEGORIES = [
+    "invoice",
+    "cod",
+    "credit_card",
+    "free_shipping",
+    "privacy",
+    "payment",
+    "price",
+    "close_order",
+    "returns",
+    "ad_words",
+    "promise",
+    "etiquette",
+    "extortion",
+]
+
 # A plain paid Tmall order: 200 yuan goods + 15 yuan shipping.
 DEFAULT_ORDER: dict[str, Any] = {
     "id": "3000000001",

@@ -8,23 +8,7 @@ import pytest
 
 from redline.evaluate import Report, score
 from redline.model import Conversation
-from support import DEV_SET
-
-CATEGORIES = [
-    "invoice",
-    "cod",
-    "credit_card",
-    "free_shipping",
-    "privacy",
-    "payment",
-    "price",
-    "close_order",
-    "returns",
-    "ad_words",
-    "promise",
-    "etiquette",
-    "extortion",
-]
+from support import CATEGORIES, DEV_SET
 
 
 def load_dev() -> list[Conversation]:

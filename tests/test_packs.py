@@ -431,3 +431,10 @@ def test_later_rule_override_replaces_patterns(tmp_path):
     )
     assert [f.category for f in g.check_text("嗯嗯")] == ["etiquette"]
     assert [f.category for f in g.check_text("哦")] == []
+
+
+def test_lexicon_regex_checked_at_load(tmp_path: Path) -> None:
+    write(tmp_path, "pack: shop\nlexicons:\n  third_party_cues:\n    - '我(老婆'\n")
+    with pytest.raises(PackError) as err:
+        load_rules([tmp_path])
+    assert str(err.value).startswith(f"{tmp_path / '90-shop.yaml'}:4:")

@@ -130,7 +130,6 @@ def check(
     messages = 0
 
     def source() -> Iterable[Conversation]:
-        nonlocal conversations, messages
         if text is not None:
             items: Iterable[Conversation | InputError] = [
                 Conversation(

@@ -355,15 +355,8 @@ def _return_window_state(ctx: MessageContext) -> str:
 
 
 def _lexicon_re(ctx: MessageContext, name: str) -> re.Pattern[str] | None:
-    key = ("lexicon", name)
-    cache = _LEXICON_CACHE.setdefault(id(ctx.rules), {})
-    if key not in cache:
-        words = ctx.rules.lexicons.get(name)
-        cache[key] = re.compile("|".join(words)) if words else None
-    return cache[key]
+    return ctx.rules.lexicon_patterns.get(name)
 
-
-_LEXICON_CACHE: dict[int, dict[Any, re.Pattern[str] | None]] = {}
 
 NAMED: dict[str, Callable[[MessageContext, Any], bool]] = {
     "third_party_chatter": third_party_chatter,

@@ -55,7 +55,7 @@ class Guard:
     def __init__(self, rules: RuleSet, lang: str = "zh") -> None:
         self.ruleset = rules
         self.lang = lang
-        self.normalizer = Normalizer(rules.evasions.items())
+        self.normalizer = rules.normalizer or Normalizer(rules.evasions.items())
         self.rules: list[Rule] = rules.enabled_rules()
         keywords = sorted({k for r in self.rules for k in (*r.keywords, *r.context_keywords)})
         self.keywords = keywords
@@ -141,13 +141,17 @@ class Guard:
     def normalize_batch(self, texts: Sequence[str]) -> list[str]:
         if not texts:
             return []
-        return self.normalizer.rewrite(self.normalizer.translate_joined(texts)).split(SEPARATOR)
+        return self._normalize_joined(texts).split(SEPARATOR)
+
+    def _normalize_joined(self, texts: Sequence[str]) -> str:
+        """The normal form of ``texts``, joined by the separator."""
+        return self.normalizer.rewrite(self.normalizer.translate_joined(texts))
 
     def _check_batch(
         self, batch: list[Conversation], presend: bool
     ) -> Iterator[tuple[Conversation, list[Finding]]]:
         raw = [m.text for conv in batch for m in conv.messages]
-        joined = self.normalizer.rewrite(self.normalizer.translate_joined(raw))
+        joined = self._normalize_joined(raw)
         norm = joined.split(SEPARATOR)
         # Candidate rules per message (global index in the batch), as bit masks:
         # the rules its own keywords gate, the rules gated by context keywords in

@@ -20,6 +20,7 @@ from typing import Any
 
 from .conditions import Condition, compile_condition
 from .model import SEVERITIES
+from .normalize import Normalizer
 from .yamlsrc import LDict, LList, PackError, load_yaml
 
 TOP_KEYS = {
@@ -130,10 +131,14 @@ class RuleSet:
     macros: dict[str, str] = field(default_factory=dict)
     evasions: dict[str, str] = field(default_factory=dict)  # variant -> canonical
     lexicons: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Each lexicon as one regex alternation, compiled (and so checked) at load time.
+    lexicon_patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
     categories: dict[str, Category] = field(default_factory=dict)
     templates: dict[str, Template] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     _raw_rules: list[tuple[Path, LDict]] = field(default_factory=list)
+    # The normal form of these packs (their evasions); made once, shared with the guard.
+    normalizer: Normalizer | None = None
 
     def enabled_rules(self) -> list[Rule]:
         return [r for r in self.rules.values() if r.enabled]
@@ -262,7 +267,13 @@ def _merge(rs: RuleSet, path: Path, doc: Any) -> None:
     lexicons = doc.get("lexicons") or LDict()
     _expect(path, doc.line_of("lexicons"), lexicons, dict, "lexicons")
     for key in lexicons:
-        rs.lexicons[key] = tuple(_str_list(path, lexicons, key))
+        words = tuple(_str_list(path, lexicons, key))
+        rs.lexicons[key] = words
+        rs.lexicon_patterns.pop(key, None)
+        if words:
+            rs.lexicon_patterns[key] = compile_pattern(
+                rs, path, lexicons.line_of(key), "|".join(words), f"lexicons.{key}"
+            )
 
     categories = doc.get("categories") or LDict()
     _expect(path, doc.line_of("categories"), categories, dict, "categories")
@@ -374,10 +385,9 @@ def _patterns(rs: RuleSet, path: Path, spec: LDict, key: str) -> tuple[re.Patter
 
 
 def _compile_rules(rs: RuleSet) -> None:
-    from .normalize import Normalizer
-
     # Keywords are matched on normalised text, so they are normalised too.
     normalizer = Normalizer(rs.evasions.items())
+    rs.normalizer = normalizer
     for path, spec in rs._raw_rules:
         rid = spec["id"]
         line = spec.line
