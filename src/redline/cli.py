@@ -10,7 +10,6 @@ import contextlib
 import io
 import json
 import sys
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
@@ -21,6 +20,7 @@ import click
 import yaml
 
 from . import __version__
+from .clikit import BadInput, pad, width
 from .engine import Guard
 from .evaluate import Report, score
 from .jsonl import InputError, read_conversations
@@ -58,15 +58,6 @@ def load_guard(rules_dirs: Iterable[str], lang: str = "zh") -> Guard:
         return Guard.default(list(rules_dirs), lang=lang)
     except PackError as exc:
         raise BadInput(f"规则包有误: {exc}") from exc
-
-
-class BadInput(click.ClickException):
-    """The user's input cannot be used: exit status 2."""
-
-    exit_code = 2
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"redline: {self.format_message()}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -235,14 +226,6 @@ def summarize(
         "by_category": dict(sorted(Counter(f.category for f in findings).items())),
         "bad_lines": sum(1 for e in errors if e.fatal),
     }
-
-
-def width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
-
-
-def pad(s: str, n: int) -> str:
-    return s + " " * max(0, n - width(s))
 
 
 def render_table(findings: list[Finding], rs: RuleSet, lang: str) -> str:
@@ -462,3 +445,14 @@ def demo(fmt: str, lang: str) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def _register_desk() -> None:
+    # The after-sales desk lives in its own module; it only adds commands.
+    from .desk_cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_register_desk()

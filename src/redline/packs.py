@@ -34,6 +34,7 @@ TOP_KEYS = {
     "categories",
     "templates",
     "rules",
+    "refund_reasons",
 }
 CATEGORY_KEYS = {"name_zh", "name_en", "severity", "points", "ledger", "description"}
 RULE_KEYS = {
@@ -59,6 +60,10 @@ RULE_KEYS = {
     "note",
 }
 TEMPLATE_KEYS = {"zh", "en"}
+REASON_KEYS = {"code", "match", "name_zh", "name_en", "compensation", "postage", "kind", "advice"}
+COMPENSATION_REASONS = {"late_shipment", "out_of_stock", "fake_shipment"}
+POSTAGE_PAYERS = {"buyer", "seller"}
+CASE_KIND_HINTS = {"refund", "return", "exchange", "repair", "lost", "short", "wrong"}
 ROLES = {"agent", "buyer"}
 LEDGERS = {"general", "commitment", "misinformation", "severe", "none"}
 MACRO_RE = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
@@ -89,6 +94,28 @@ class Template:
     id: str
     zh: str
     en: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class RefundReason:
+    """How the after-sales desk reads a buyer's refund reason (买家退款原因).
+
+    ``match`` are substrings of the reason text; the first reason in pack order
+    whose substring occurs wins. ``compensation`` names the policy reason that
+    makes the shop pay 30 % (``late_shipment`` / ``out_of_stock`` /
+    ``fake_shipment``), ``postage`` who pays the return postage, ``kind`` a case
+    kind the reason implies (``lost``, ``short``, ``wrong`` …) or None.
+    """
+
+    code: str
+    match: tuple[str, ...]
+    name_zh: str
+    name_en: str
+    compensation: str | None
+    postage: str | None
+    kind: str | None
+    advice: Template | None
     source: Source
 
 
@@ -136,6 +163,7 @@ class RuleSet:
     categories: dict[str, Category] = field(default_factory=dict)
     templates: dict[str, Template] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
+    refund_reasons: dict[str, RefundReason] = field(default_factory=dict)
     _raw_rules: list[tuple[Path, LDict]] = field(default_factory=list)
     # The normal form of these packs (their evasions); made once, shared with the guard.
     normalizer: Normalizer | None = None
@@ -321,6 +349,8 @@ def _merge(rs: RuleSet, path: Path, doc: Any) -> None:
         en = spec_d.get("en") or zh
         rs.templates[tid] = Template(tid, zh, str(en), Source(str(path), line))
 
+    _merge_refund_reasons(rs, path, doc)
+
     rules = doc.get("rules") or LList()
     _expect(path, doc.line_of("rules"), rules, list, "rules")
     seen: set[str] = set()
@@ -346,6 +376,60 @@ def _merge(rs: RuleSet, path: Path, doc: Any) -> None:
             merged.lines = {**old.lines, **spec.lines}
             merged.update(spec)
             rs._raw_rules[earlier] = (path, merged)
+
+
+def _merge_refund_reasons(rs: RuleSet, path: Path, doc: LDict) -> None:
+    reasons = doc.get("refund_reasons") or LList()
+    _expect(path, doc.line_of("refund_reasons"), reasons, list, "refund_reasons")
+    for i, spec in enumerate(reasons):
+        line = reasons.line_of(i) if isinstance(reasons, LList) else 0
+        _expect(path, line, spec, dict, f"refund_reasons[{i}]")
+        _check_keys(path, spec, REASON_KEYS, "退款原因")
+        code = _expect(path, spec.line_of("code"), spec.get("code"), str, "refund_reasons.code")
+        old = rs.refund_reasons.get(code)
+        match = tuple(_str_list(path, spec, "match")) if "match" in spec else None
+        if match is None and old is None:
+            raise _fail(path, line, f"退款原因 {code!r} 缺少 match（要匹配的原因文字）")
+        for key, allowed in (
+            ("compensation", COMPENSATION_REASONS),
+            ("postage", POSTAGE_PAYERS),
+            ("kind", CASE_KIND_HINTS),
+        ):
+            value = spec.get(key)
+            if value is not None and value not in allowed:
+                raise _fail(
+                    path,
+                    spec.line_of(key),
+                    f"退款原因 {code!r}: 未知 {key} {value!r}（可选 {'/'.join(sorted(allowed))}）",
+                )
+        advice = spec.get("advice", old.advice if old else None)
+        if isinstance(advice, LDict):
+            _check_keys(path, advice, TEMPLATE_KEYS, f"退款原因 {code} advice ")
+            zh = _expect(path, spec.line_of("advice"), advice.get("zh"), str, "advice.zh")
+            advice = Template(
+                f"reason:{code}", zh, str(advice.get("en") or zh), Source(str(path), line)
+            )
+        elif isinstance(advice, str):
+            advice = Template(f"reason:{code}", advice, advice, Source(str(path), line))
+        elif advice is not None and not isinstance(advice, Template):
+            raise _fail(path, spec.line_of("advice"), "advice 必须是字符串或 {zh, en}")
+
+        def pick(key: str, default: Any, spec: LDict = spec, old: Any = old) -> Any:
+            return spec[key] if key in spec else (getattr(old, key) if old else default)
+
+        reason = RefundReason(
+            code=code,
+            match=match if match is not None else (old.match if old else ()),
+            name_zh=str(pick("name_zh", code)),
+            name_en=str(pick("name_en", code)),
+            compensation=pick("compensation", None),
+            postage=pick("postage", None),
+            kind=pick("kind", None),
+            advice=advice,
+            source=Source(str(path), line),
+        )
+        # An override keeps the reason's place in the matching order.
+        rs.refund_reasons[code] = reason
 
 
 def _expand(rs: RuleSet, path: Path, line: int, pattern: str) -> str:

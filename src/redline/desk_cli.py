@@ -1,0 +1,824 @@
+"""``redline import | cases | orders | returns | handoff | db`` — the after-sales desk.
+
+Thin: parse options, open the store, call :mod:`redline.store.imports` or
+:class:`redline.store.desk.Desk`, print. Every listing that depends on the
+current time takes ``--at`` and every listing has ``--format json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import cases as rules
+from .cases import ActionInput, TransitionError
+from .clikit import BadInput, cell, table
+from .importers.text import FileFormatError
+from .policy import Policy, parse_duration
+from .store import describe, open_store, resolve_url, session, writing
+from .store.desk import HANDOFF_KINDS, CaseView, Desk, DeskError, LateOrder
+from .store.imports import ImportReport
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(fn: F) -> F:
+    return click.option(
+        "--db",
+        "db_url",
+        envvar="REDLINE_DATABASE_URL",
+        metavar="URL",
+        help="数据库 URL 或 SQLite 文件路径（默认 $REDLINE_DATABASE_URL，否则数据目录下 redline.db）。"
+        "Database URL or SQLite path.",
+    )(fn)
+
+
+def at_option(fn: F) -> F:
+    return click.option(
+        "--at",
+        "at_text",
+        metavar="TIME",
+        help="按此时刻计算（默认现在，中国时间），如 “2026-10-30 09:00”。Evaluate at this time.",
+    )(fn)
+
+
+def format_option(fn: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="输出格式。Output format.",
+    )(fn)
+
+
+def by_option(fn: F) -> F:
+    return click.option("--by", "actor", default="", help="操作人（客服名）。Who did it.")(fn)
+
+
+@contextmanager
+def store_errors(url: str | None) -> Iterator[None]:
+    """Database trouble as a one-line message (no traceback), exit status 2."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        where = describe(resolve_url(url))
+        raise BadInput(f"数据库出错（{where}）：{str(exc).splitlines()[0]}") from exc
+
+
+def open_db(url: str | None) -> Engine:
+    with store_errors(url):
+        return open_store(url)
+
+
+def when(at_text: str | None) -> datetime:
+    policy = Policy.default()
+    if not at_text:
+        return policy.china_now()
+    try:
+        return policy.parse_time(at_text)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def duration(text: str | None) -> timedelta | None:
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def money(value: Decimal | None) -> str:
+    return "-" if value is None else f"¥{value:,.2f}"
+
+
+def iso(dt: datetime | None) -> str | None:
+    return None if dt is None else Policy.default().to_china(dt).isoformat()
+
+
+def local(dt: datetime | None) -> str:
+    return "-" if dt is None else Policy.default().to_china(dt).strftime("%m-%d %H:%M")
+
+
+def gap(due: datetime, at: datetime) -> str:
+    size = rules.fmt_delta(due - at)
+    return f"逾期 {size}" if at > due else f"剩 {size}"
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+@click.group("import")
+def import_group() -> None:
+    """导入店铺导出的文件：订单报表、宝贝报表、退款报表、聊天记录。
+
+    Import the shop's exports. Each import is one transaction and idempotent:
+    importing the same file again changes nothing.
+    """
+
+
+def import_options(fn: F) -> F:
+    fn = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(fn)
+    fn = db_option(fn)
+    fn = click.option(
+        "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    )(fn)
+    fn = click.option(
+        "--progress", is_flag=True, help="在标准错误输出显示进度。Show progress on stderr."
+    )(fn)
+    return fn
+
+
+def _progress(enabled: bool) -> Callable[[int], None] | None:
+    if not enabled:
+        return None
+
+    def show(done: int) -> None:
+        click.echo(f"已处理 {done} 行 (processed {done} rows)", err=True)
+        sys.stderr.flush()
+
+    return show
+
+
+def _run_import(fmt: str, db_url: str | None, fn: Callable[[Engine], ImportReport]) -> None:
+    engine = open_db(db_url)
+    try:
+        with store_errors(db_url):
+            report = fn(engine)
+    except FileFormatError as exc:
+        raise BadInput(str(exc)) from exc
+    except OSError as exc:
+        raise BadInput(f"无法读取文件：{exc}") from exc
+    print_report(report, fmt)
+
+
+def print_report(report: ImportReport, fmt: str) -> None:
+    if fmt == "json":
+        emit_json(report.to_dict())
+        return
+    for err in report.errors[:200]:
+        click.echo(f"第 {err.line} 行：{cell(err.reason, 120)}", err=True)
+    if len(report.errors) > 200:
+        click.echo(f"……另有 {len(report.errors) - 200} 行错误未列出", err=True)
+    line = (
+        f"{Path(report.file).name}：新增 {report.accepted}，更新 {report.updated}，"
+        f"未变 {report.unchanged}，拒绝 {report.rejected}"
+    )
+    if report.stale:
+        line += f"，旧数据跳过 {report.stale}"
+    click.echo(line)
+    click.echo(
+        f"(accepted {report.accepted}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"rejected {report.rejected}{f', stale {report.stale}' if report.stale else ''})"
+    )
+    if report.kind == "refunds":
+        click.echo(f"售后单：新开 {report.cases_opened}，状态更新 {report.cases_changed}")
+
+
+@import_group.command("orders")
+@import_options
+@click.option(
+    "--items",
+    "items_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="同时导入宝贝报表（ExportOrderDetailList*.csv）。Also import the item file.",
+)
+def import_orders_cmd(
+    file: Path, db_url: str | None, fmt: str, progress: bool, items_file: Path | None
+) -> None:
+    """订单报表 ExportOrderList*.csv（GBK/UTF-8）。The order report CSV."""
+    from .importers.orders import read_items, read_orders
+    from .store.imports import import_items, import_orders
+
+    _run_import(
+        fmt,
+        db_url,
+        lambda e: import_orders(e, read_orders(file), path=file, progress=_progress(progress)),
+    )
+    if items_file is not None:
+        _run_import(
+            fmt,
+            db_url,
+            lambda e: import_items(
+                e, read_items(items_file), path=items_file, progress=_progress(progress)
+            ),
+        )
+
+
+@import_group.command("items")
+@import_options
+def import_items_cmd(file: Path, db_url: str | None, fmt: str, progress: bool) -> None:
+    """宝贝报表 ExportOrderDetailList*.csv。The item file of multi-item orders."""
+    from .importers.orders import read_items
+    from .store.imports import import_items
+
+    _run_import(
+        fmt,
+        db_url,
+        lambda e: import_items(e, read_items(file), path=file, progress=_progress(progress)),
+    )
+
+
+@import_group.command("refunds")
+@import_options
+@at_option
+def import_refunds_cmd(
+    file: Path, db_url: str | None, fmt: str, progress: bool, at_text: str | None
+) -> None:
+    """退款报表（.csv / .xls / .xlsx），并据此开立或更新售后单。The refund report; opens cases."""
+    from .importers.refunds import read_refunds
+    from .store.imports import import_refunds
+
+    now = when(at_text)
+    _run_import(
+        fmt,
+        db_url,
+        lambda e: import_refunds(
+            e, read_refunds(file), path=file, progress=_progress(progress), now=now
+        ),
+    )
+
+
+@import_group.command("chats")
+@import_options
+def import_chats_cmd(file: Path, db_url: str | None, fmt: str, progress: bool) -> None:
+    """聊天记录：千牛/旺旺 TXT 导出，或 formats.md 的 JSONL。Chat logs (Qianniu TXT or JSONL)."""
+    from .importers.chats import read_chats
+    from .store.imports import import_chats
+
+    source = "jsonl" if file.suffix.lower() in (".jsonl", ".json") else "qianniu_txt"
+    _run_import(
+        fmt,
+        db_url,
+        lambda e: import_chats(
+            e, read_chats(file), path=file, source=source, progress=_progress(progress)
+        ),
+    )
+
+
+# --- cases -------------------------------------------------------------------------------
+
+
+def case_json(v: CaseView, at: datetime) -> dict[str, Any]:
+    c = v.case
+    nxt = v.urgency.next
+    return {
+        "id": c.id,
+        "kind": c.kind,
+        "state": c.state,
+        "order_no": c.order_no,
+        "refund_no": c.refund_no,
+        "buyer": c.buyer_nick,
+        "reason": c.reason,
+        "opened_at": iso(c.opened_at),
+        "overdue": v.urgency.overdue,
+        "passed": [
+            {"clock": k.name, "due_at": iso(k.due_at), "consequence": rules.CLOCKS[k.name][0]}
+            for k in v.urgency.passed
+        ],
+        "next": None
+        if nxt is None
+        else {
+            "clock": nxt.name,
+            "due_at": iso(nxt.due_at),
+            "consequence": rules.CLOCKS[nxt.name][0],
+            "consequence_en": rules.CLOCKS[nxt.name][1],
+        },
+        "exposure": str(c.exposure) if c.exposure is not None else None,
+        "advice": c.advice,
+        "actions": rules.allowed_actions(c.state),
+    }
+
+
+def render_cases(views: list[CaseView], at: datetime) -> str:
+    if not views:
+        return "没有待处理的售后单。(no open cases)"
+    rows = []
+    for v in views:
+        c = v.case
+        u = v.urgency
+        if u.passed:
+            clock = u.passed[-1]  # the latest thing that has already happened
+            deadline, left = local(clock.due_at), gap(clock.due_at, at)
+        elif u.next is not None:
+            clock = u.next
+            deadline, left = local(clock.due_at), gap(clock.due_at, at)
+        else:
+            clock, deadline, left = None, "-", "-"
+        rows.append(
+            [
+                str(c.id),
+                rules.KINDS.get(c.kind, (c.kind,))[0],
+                rules.STATES.get(c.state, (c.state,))[0],
+                cell(c.order_no, 20),
+                cell(c.buyer_nick, 14),
+                cell(c.reason, 12),
+                deadline,
+                left,
+                rules.CLOCKS[clock.name][0] if clock else "-",
+                money(c.exposure) if c.exposure else "-",
+            ]
+        )
+    head = [
+        "编号",
+        "类型",
+        "状态",
+        "订单",
+        "买家",
+        "原因",
+        "时限",
+        "剩余/逾期",
+        "到期后果",
+        "赔付风险",
+    ]
+    overdue = sum(1 for v in views if v.urgency.overdue)
+    stake = sum((v.case.exposure or Decimal(0) for v in views), Decimal(0))
+    summary = (
+        f"\n共 {len(views)} 单，逾期 {overdue} 单，赔付风险合计 {money(stake)}（按 {local(at)} 计）"
+    )
+    return table(head, rows) + summary
+
+
+@click.group("cases", invoke_without_command=True)
+@click.option(
+    "--due-within",
+    "due_within",
+    metavar="DURATION",
+    help="只看此时长内到期（含已逾期），如 24h、3d。",
+)
+@at_option
+@format_option
+@db_option
+@click.pass_context
+def cases_group(
+    ctx: click.Context, due_within: str | None, at_text: str | None, fmt: str, db_url: str | None
+) -> None:
+    """售后单：按紧急程度列出未结案件（逾期在前，其次最先到期）。
+
+    Open after-sales cases by urgency: overdue first, then due soonest, with the
+    next deadline, what happens at it and the compensation at stake.
+    """
+    ctx.obj = {"db_url": db_url}
+    if ctx.invoked_subcommand is not None:
+        return
+    at = when(at_text)
+    engine = open_db(db_url)
+    with store_errors(db_url), session(engine) as s:
+        views = Desk(s).open_cases(at, duration(due_within))
+        if fmt == "json":
+            emit_json({"at": iso(at), "cases": [case_json(v, at) for v in views]})
+        else:
+            click.echo(render_cases(views, at))
+
+
+@cases_group.command("show")
+@click.argument("case_id", type=int)
+@at_option
+@format_option
+@click.pass_obj
+def case_show(obj: dict[str, Any], case_id: int, at_text: str | None, fmt: str) -> None:
+    """一张售后单：时限、赔付、处理建议与完整历史。One case with its clocks and history."""
+    at = when(at_text)
+    engine = open_db(obj["db_url"])
+    with store_errors(obj["db_url"]), session(engine) as s:
+        desk = Desk(s)
+        views = [v for v in desk.open_cases(at) if v.case.id == case_id]
+        from .store.models import Case
+
+        case = s.get(Case, case_id)
+        if case is None:
+            raise BadInput(f"没有编号为 {case_id} 的售后单")
+        view = views[0] if views else CaseView(case, [], rules.urgency([], at))
+        events = desk.history(case_id)
+        if fmt == "json":
+            data = case_json(view, at)
+            data["history"] = [
+                {
+                    "at": iso(e.at),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "from": e.from_state,
+                    "to": e.to_state,
+                    "note": e.note,
+                }
+                for e in events
+            ]
+            emit_json(data)
+            return
+        click.echo(
+            f"售后单 {case.id}  {rules.KINDS[case.kind][0]}  {rules.STATES[case.state][0]}"
+            f"  订单 {case.order_no or '-'}  买家 {case.buyer_nick or '-'}"
+        )
+        click.echo(f"原因：{cell(case.reason, 80)}    赔付风险：{money(case.exposure)}")
+        if case.advice:
+            click.echo(f"建议：{case.advice}")
+        for k in view.clocks:
+            mark = "已过" if at > k.due_at else "将至"
+            click.echo(
+                f"  [{mark}] {local(k.due_at)}  {gap(k.due_at, at)}  {rules.CLOCKS[k.name][0]}"
+            )
+        click.echo(f"可用操作：{'、'.join(rules.allowed_actions(case.state)) or '无（已结案）'}")
+        click.echo("历史：")
+        for e in events:
+            who = e.actor or "-"
+            click.echo(
+                f"  {local(e.at)}  {who}  {e.action}  {e.from_state or '-'} → {e.to_state}"
+                f"  {cell(e.note, 60) if e.note else ''}".rstrip()
+            )
+
+
+@cases_group.command("act")
+@click.argument("case_id", type=int)
+@click.argument("action", type=click.Choice(list(rules.ACTIONS)))
+@click.option("--note", help="说明/理由（拒绝时必填）。Note (required to reject).")
+@click.option("--tracking", "tracking_no", help="物流单号（寄回、补发时必填）。Tracking number.")
+@by_option
+@at_option
+@click.pass_obj
+def case_act(
+    obj: dict[str, Any],
+    case_id: int,
+    action: str,
+    note: str | None,
+    tracking_no: str | None,
+    actor: str,
+    at_text: str | None,
+) -> None:
+    """对售后单执行操作（同意/退款/拒绝/寄回/补发/解决/关闭/介入），记录历史。
+
+    Move a case: agree, refund, reject, buyer_shipped, escalate, reship, resolve,
+    close. The state machine's guards apply; every step is appended to history.
+    """
+    at = when(at_text)
+    engine = open_db(obj["db_url"])
+    try:
+        with store_errors(obj["db_url"]), writing(engine) as s:
+            case = Desk(s).act(
+                case_id,
+                action,
+                ActionInput(at=at, actor=actor or "客服", note=note, tracking_no=tracking_no),
+            )
+            state = rules.STATES[case.state][0]
+    except (TransitionError, DeskError) as exc:
+        raise BadInput(str(exc)) from exc
+    click.echo(f"售后单 {case_id}：{rules.ACTIONS[action].label_zh} → {state}")
+
+
+@cases_group.command("open")
+@click.argument("kind", type=click.Choice(list(rules.INCIDENT_KINDS)))
+@click.option("--order", "order_no", help="订单编号。Order number.")
+@click.option("--reason", help="原因，如“快递丢失”“漏发”。Reason.")
+@click.option("--note", help="备注。Note.")
+@by_option
+@at_option
+@click.pass_obj
+def case_open(
+    obj: dict[str, Any],
+    kind: str,
+    order_no: str | None,
+    reason: str | None,
+    note: str | None,
+    actor: str,
+    at_text: str | None,
+) -> None:
+    """登记一张售后单：丢件(lost)、少件漏发(short)、发错货(wrong)、换货、维修。
+
+    Register an incident the platform has no refund for yet.
+    """
+    at = when(at_text)
+    engine = open_db(obj["db_url"])
+    try:
+        with store_errors(obj["db_url"]), writing(engine) as s:
+            case = Desk(s).open_case(
+                kind, order_no=order_no, actor=actor or "客服", at=at, note=note, reason=reason
+            )
+            case_id = case.id
+    except DeskError as exc:
+        raise BadInput(str(exc)) from exc
+    click.echo(f"已登记售后单 {case_id}（{rules.KINDS[kind][0]}）")
+
+
+# --- orders ------------------------------------------------------------------------------
+
+
+@click.group("orders")
+def orders_group() -> None:
+    """订单：发货时效监控。Orders: the shipping watch."""
+
+
+def late_json(lo: LateOrder, at: datetime) -> dict[str, Any]:
+    o = lo.order
+    return {
+        "order_no": o.order_no,
+        "buyer": o.buyer_nick,
+        "paid_at": iso(o.paid_at),
+        "ship_by": iso(lo.ship_by),
+        "overdue": lo.overdue,
+        "presale": o.presale,
+        "paid_amount": str(o.paid_amount) if o.paid_amount is not None else None,
+        "compensation_at_stake": str(lo.exposure),
+    }
+
+
+@orders_group.command("late")
+@click.option(
+    "--within",
+    "within_text",
+    default=None,
+    metavar="DURATION",
+    help="列出已超时及此时长内到期的订单（默认取规则包 aftersales_late_watch_hours，24h）。",
+)
+@at_option
+@format_option
+@db_option
+def orders_late(within_text: str | None, at_text: str | None, fmt: str, db_url: str | None) -> None:
+    """已付款未发货（货到付款除外）且将超时/已超时的订单，及赔付风险（实付 30%，上限 500）。
+
+    Paid, unshipped, non-COD orders past or near their shipping deadline (72 h;
+    presale as listed) with the compensation at stake.
+    """
+    at = when(at_text)
+    engine = open_db(db_url)
+    with store_errors(db_url), session(engine) as s:
+        desk = Desk(s)
+        hours = int(desk.rs.settings.get("aftersales_late_watch_hours", 24))
+        within = duration(within_text) or timedelta(hours=hours)
+        late = desk.late_orders(at, within)
+        if fmt == "json":
+            emit_json({"at": iso(at), "orders": [late_json(lo, at) for lo in late]})
+            return
+        if not late:
+            click.echo(f"没有将在 {rules.fmt_delta(within)} 内超时的未发货订单。")
+            return
+        rows = [
+            [
+                lo.order.order_no,
+                cell(lo.order.buyer_nick, 14),
+                local(lo.order.paid_at),
+                local(lo.ship_by),
+                gap(lo.ship_by, at),
+                "预售" if lo.order.presale else "普通",
+                money(lo.order.paid_amount),
+                money(lo.exposure),
+            ]
+            for lo in late
+        ]
+        click.echo(
+            table(
+                ["订单", "买家", "付款", "最晚发货", "剩余/逾期", "类型", "实付", "赔付风险"], rows
+            )
+        )
+        overdue = sum(1 for lo in late if lo.overdue)
+        stake = sum((lo.exposure for lo in late), Decimal(0))
+        click.echo(f"\n共 {len(late)} 单，已超时 {overdue} 单，赔付风险合计 {money(stake)}")
+
+
+# --- returns register --------------------------------------------------------------------
+
+
+@click.group("returns")
+def returns_group() -> None:
+    """退货登记表：按退货物流单号查买家、原因、运费承担方。The returns register."""
+
+
+POSTAGE_ZH = {"buyer": "买家", "seller": "卖家", "insurance": "运费险"}
+
+
+@returns_group.command("find")
+@click.argument("tracking_no")
+@format_option
+@db_option
+def returns_find(tracking_no: str, fmt: str, db_url: str | None) -> None:
+    """按退货物流单号（或其末尾 6 位以上）查找退货包裹的来源。Match a returned parcel."""
+    engine = open_db(db_url)
+    with store_errors(db_url), session(engine) as s:
+        desk = Desk(s)
+        found = desk.find_returns(tracking_no)
+        cases = {e.id: desk.case_for_return(e) for e in found}
+        if fmt == "json":
+            emit_json(
+                [
+                    {
+                        "tracking_no": e.tracking_no,
+                        "carrier": e.carrier,
+                        "buyer": e.buyer_nick,
+                        "order_no": e.order_no,
+                        "refund_no": e.refund_no,
+                        "reason": e.reason,
+                        "postage_paid_by": e.postage_paid_by,
+                        "shipped_at": iso(e.shipped_at),
+                        "case": c.id if (c := cases[e.id]) else None,
+                        "case_state": c.state if c else None,
+                    }
+                    for e in found
+                ]
+            )
+        elif not found:
+            click.echo(f"登记表中没有单号 {tracking_no} 的退货。(no return registered)")
+            sys.exit(1)
+        else:
+            rows = [
+                [
+                    e.tracking_no,
+                    cell(e.carrier, 8),
+                    cell(e.buyer_nick, 14),
+                    cell(e.order_no, 20),
+                    cell(e.reason, 14),
+                    POSTAGE_ZH.get(e.postage_paid_by or "", "未知"),
+                    f"{c.id} {rules.STATES[c.state][0]}" if (c := cases[e.id]) else "-",
+                ]
+                for e in found
+            ]
+            click.echo(
+                table(["退货单号", "快递", "买家", "订单", "原因", "运费承担", "售后单"], rows)
+            )
+
+
+@returns_group.command("add")
+@click.argument("tracking_no")
+@click.option("--order", "order_no")
+@click.option("--buyer", "buyer_nick")
+@click.option("--reason")
+@click.option("--carrier")
+@click.option("--paid-by", "paid_by", type=click.Choice(["buyer", "seller", "insurance"]))
+@click.option("--note")
+@at_option
+@db_option
+def returns_add(
+    tracking_no: str,
+    order_no: str | None,
+    buyer_nick: str | None,
+    reason: str | None,
+    carrier: str | None,
+    paid_by: str | None,
+    note: str | None,
+    at_text: str | None,
+    db_url: str | None,
+) -> None:
+    """手工登记一件退货（买家、原因、运费承担方、退货单号）。Register a return by hand."""
+    at = when(at_text)
+    engine = open_db(db_url)
+    try:
+        with store_errors(db_url), writing(engine) as s:
+            entry = Desk(s).add_return(
+                tracking_no,
+                at=at,
+                order_no=order_no,
+                buyer_nick=buyer_nick,
+                reason=reason,
+                carrier=carrier,
+                postage_paid_by=paid_by,
+                note=note,
+            )
+            number = entry.tracking_no
+    except DeskError as exc:
+        raise BadInput(str(exc)) from exc
+    click.echo(f"已登记退货 {number}")
+
+
+# --- handoff board -----------------------------------------------------------------------
+
+
+@click.group("handoff")
+def handoff_group() -> None:
+    """交接班：夜班登记漏发/没物流/催货/仓库问题，早班查看并关闭。Shift handoff board."""
+
+
+@handoff_group.command("add")
+@click.argument("kind")
+@click.argument("text")
+@click.option("--order", "order_no")
+@by_option
+@at_option
+@db_option
+def handoff_add(
+    kind: str, text: str, order_no: str | None, actor: str, at_text: str | None, db_url: str | None
+) -> None:
+    """登记交接事项。KIND：漏发、没物流、催货、仓库、改地址、其他（或英文代码）。"""
+    at = when(at_text)
+    engine = open_db(db_url)
+    try:
+        with store_errors(db_url), writing(engine) as s:
+            note = Desk(s).add_handoff(kind, text, at=at, author=actor or None, order_no=order_no)
+            note_id = note.id
+    except DeskError as exc:
+        raise BadInput(str(exc)) from exc
+    click.echo(f"已登记交接事项 {note_id}")
+
+
+@handoff_group.command("list")
+@click.option("--all", "include_closed", is_flag=True, help="包括已关闭的。Include closed.")
+@at_option
+@format_option
+@db_option
+def handoff_list(include_closed: bool, at_text: str | None, fmt: str, db_url: str | None) -> None:
+    """列出未关闭的交接事项（最早的在前）。Open handoff notes, oldest first."""
+    at = when(at_text)
+    engine = open_db(db_url)
+    with store_errors(db_url), session(engine) as s:
+        notes = Desk(s).handoffs(include_closed)
+        if fmt == "json":
+            emit_json(
+                [
+                    {
+                        "id": n.id,
+                        "kind": n.kind,
+                        "order_no": n.order_no,
+                        "text": n.text,
+                        "author": n.author,
+                        "created_at": iso(n.created_at),
+                        "closed_at": iso(n.closed_at),
+                        "closed_by": n.closed_by,
+                        "resolution": n.resolution,
+                    }
+                    for n in notes
+                ]
+            )
+            return
+        if not notes:
+            click.echo("没有未处理的交接事项。(nothing handed over)")
+            return
+        rows = [
+            [
+                str(n.id),
+                HANDOFF_KINDS[n.kind][0],
+                cell(n.order_no, 20),
+                cell(n.text, 40),
+                cell(n.author, 10),
+                local(n.created_at),
+                f"已关闭 {local(n.closed_at)}"
+                if n.closed_at
+                else f"{rules.fmt_delta(at - n.created_at)}前",
+            ]
+            for n in notes
+        ]
+        click.echo(table(["编号", "类型", "订单", "内容", "登记人", "登记时间", "状态"], rows))
+
+
+@handoff_group.command("close")
+@click.argument("note_id", type=int)
+@click.option("--note", "resolution", help="处理结果。Resolution.")
+@by_option
+@at_option
+@db_option
+def handoff_close(
+    note_id: int, resolution: str | None, actor: str, at_text: str | None, db_url: str | None
+) -> None:
+    """关闭一条交接事项。Close a handoff note."""
+    at = when(at_text)
+    engine = open_db(db_url)
+    try:
+        with store_errors(db_url), writing(engine) as s:
+            Desk(s).close_handoff(note_id, at=at, by=actor or None, resolution=resolution)
+    except DeskError as exc:
+        raise BadInput(str(exc)) from exc
+    click.echo(f"交接事项 {note_id} 已关闭")
+
+
+# --- db ----------------------------------------------------------------------------------
+
+
+@click.group("db")
+def db_group() -> None:
+    """数据库：位置与迁移。The store: where it is, its schema version."""
+
+
+@db_group.command("info")
+@db_option
+def db_info(db_url: str | None) -> None:
+    """显示数据库位置与迁移版本。Show the database URL and schema revision."""
+    from .store import current_revision, head_revision, make_engine
+
+    url = resolve_url(db_url)
+    with store_errors(db_url):
+        rev = current_revision(make_engine(url))
+    click.echo(f"数据库: {describe(url)}")
+    click.echo(f"迁移版本: {rev or '（未初始化）'} / 最新 {head_revision()}")
+
+
+@db_group.command("upgrade")
+@db_option
+def db_upgrade(db_url: str | None) -> None:
+    """把数据库升级到最新迁移（其他命令打开数据库时也会自动升级）。Migrate to head."""
+    open_db(db_url)
+    click.echo(f"数据库已是最新版本: {describe(resolve_url(db_url))}")
+
+
+COMMANDS = [import_group, cases_group, orders_group, returns_group, handoff_group, db_group]

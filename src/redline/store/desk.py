@@ -1,0 +1,415 @@
+"""The after-sales desk on the store: cases, the shipping watch, the registers.
+
+:class:`Desk` wraps one session. Every decision — which state a refund is in,
+which clocks run, what an action may do, what is at stake — is made by
+:mod:`redline.cases` and :mod:`redline.policy`; this module only reads and writes
+rows, appends history and keeps each case's stored clocks (``case_clocks``,
+``cases.due_at``) in step with its state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from .. import cases as rules
+from ..cases import ActionInput, CaseFacts, Clock, Urgency
+from ..packs import RefundReason, RuleSet, load_rules
+from ..policy import Policy, china_now
+from .models import Case, CaseClock, CaseEvent, HandoffNote, Order, Refund, ReturnEntry
+
+# handoff kind → (Chinese, English); the night shift's usual entries (003)
+HANDOFF_KINDS: dict[str, tuple[str, str]] = {
+    "missed_item": ("漏发", "item missed from a parcel"),
+    "no_tracking": ("没物流", "no tracking movement"),
+    "chase": ("催货", "buyer chasing the shipment"),
+    "warehouse": ("仓库", "question for the warehouse"),
+    "address": ("改地址", "address change (tracking no + old + new address)"),
+    "other": ("其他", "other"),
+}
+UNSHIPPED = "等待卖家发货"
+
+
+class DeskError(ValueError):
+    """A request the desk cannot carry out (message in Chinese, for the user)."""
+
+
+def handoff_kind(text: str) -> str:
+    """A handoff kind from its code or its Chinese name."""
+    for code, (zh, _) in HANDOFF_KINDS.items():
+        if text in (code, zh):
+            return code
+    names = "、".join(f"{zh}({code})" for code, (zh, _) in HANDOFF_KINDS.items())
+    raise DeskError(f"未知的交接类型 {text!r}，可选：{names}")
+
+
+def normalize_tracking(text: str) -> str:
+    return re.sub(r"[\s\-_]", "", text).upper()
+
+
+@dataclass
+class CaseView:
+    case: Case
+    clocks: list[Clock]
+    urgency: Urgency
+
+
+@dataclass
+class LateOrder:
+    order: Order
+    ship_by: datetime
+    overdue: bool
+    exposure: Decimal
+
+
+class Desk:
+    def __init__(self, session: Session, rs: RuleSet | None = None) -> None:
+        self.s = session
+        self._rs = rs
+
+    @cached_property
+    def rs(self) -> RuleSet:
+        return self._rs if self._rs is not None else load_rules()
+
+    @cached_property
+    def policy(self) -> Policy:
+        return Policy.from_settings(self.rs.settings) if self._rs is not None else Policy.default()
+
+    # --- cases from the refund report -----------------------------------------------
+
+    def sync_refund(self, row: dict[str, Any], now: datetime | None = None) -> int:
+        """Create or update the case behind a refund row; 1 if a case was opened."""
+        now = now or china_now()
+        reason = rules.match_reason(self.rs, row.get("reason"))
+        state = rules.state_from_export(row["status"], row.get("dispute_status"))
+        if state is None:  # the importer rejects these rows first
+            raise DeskError(f"未知的退款状态“{row['status']}”")
+        kind = rules.kind_from_export(
+            reason, bool(row.get("need_return")), row.get("after_sale_type")
+        )
+        case = self.s.scalar(select(Case).where(Case.refund_no == row["refund_no"]))
+        opened = 0
+        if case is None:
+            case = Case(
+                kind=kind,
+                state=state,
+                refund_no=row["refund_no"],
+                opened_at=row["applied_at"],
+                updated_at=now,
+            )
+            self.s.add(case)
+            self.s.flush()
+            self._event(case, now, "import", "import", None, state, f"退款报表：{row['status']}")
+            opened = 1
+        elif case.state != state:
+            self._event(
+                case, now, "import", "sync", case.state, state, f"退款报表：{row['status']}"
+            )
+            case.state = state
+            case.updated_at = now
+        case.kind = kind
+        case.order_no = row["order_no"]
+        case.buyer_nick = row.get("buyer_nick")
+        case.reason = row.get("reason")
+        case.reason_code = reason.code if reason else None
+        case.paid_amount = row.get("paid_amount")
+        case.refund_amount = row.get("refund_amount")
+        case.tracking_no = row.get("return_tracking_no")
+        case.advice = reason.advice.zh if reason and reason.advice else None
+        case.closed_at = (row.get("completed_at") or now) if state in rules.TERMINAL else None
+        self._refresh(case, row, reason)
+        if row.get("return_tracking_no"):
+            self._register_return(row, reason, now)
+        return opened
+
+    def _facts(self, case: Case, refund: dict[str, Any] | Refund | None) -> CaseFacts:
+        def get(name: str) -> Any:
+            if refund is None:
+                return None
+            return refund.get(name) if isinstance(refund, dict) else getattr(refund, name)
+
+        return CaseFacts(
+            kind=case.kind,
+            state=case.state,
+            opened_at=case.opened_at,
+            applied_at=get("applied_at"),
+            need_return=bool(get("need_return")),
+            timeout_at=get("timeout_at"),
+            buyer_returned_at=get("buyer_returned_at"),
+            return_carrier=get("return_carrier"),
+            state_since=case.updated_at,
+        )
+
+    def _refresh(
+        self, case: Case, refund: dict[str, Any] | Refund | None, reason: RefundReason | None
+    ) -> None:
+        """Recompute the case's clocks and money at stake from its current state."""
+        facts = self._facts(case, refund)
+        new = rules.clocks(facts, self.policy, self.rs.settings)
+        # Update in place (a clock keeps its row) so the (case, clock) key never collides.
+        wanted = {c.name: c.due_at for c in new}
+        for row in list(case.clocks):
+            if row.clock in wanted:
+                row.due_at = wanted.pop(row.clock)
+            else:
+                case.clocks.remove(row)
+        case.clocks.extend(CaseClock(clock=name, due_at=due) for name, due in wanted.items())
+        case.due_at = new[0].due_at if new else None
+        case.due_clock = new[0].name if new else None
+        case.exposure = rules.exposure(reason, case.state, case.paid_amount, self.policy)
+
+    def _event(
+        self,
+        case: Case,
+        at: datetime,
+        actor: str,
+        action: str,
+        from_state: str | None,
+        to_state: str,
+        note: str | None = None,
+    ) -> None:
+        self.s.add(
+            CaseEvent(
+                case_id=case.id,
+                at=at,
+                actor=actor,
+                action=action,
+                from_state=from_state,
+                to_state=to_state,
+                note=note,
+            )
+        )
+
+    # --- cases the team opens and moves ----------------------------------------------
+
+    def open_case(
+        self,
+        kind: str,
+        *,
+        order_no: str | None,
+        actor: str,
+        at: datetime,
+        note: str | None = None,
+        reason: str | None = None,
+    ) -> Case:
+        if kind not in rules.INCIDENT_KINDS:
+            raise DeskError(
+                f"只能手工登记这些类型：{'、'.join(f'{rules.KINDS[k][0]}({k})' for k in rules.INCIDENT_KINDS)}"
+            )
+        order = self.s.get(Order, order_no) if order_no else None
+        matched = rules.match_reason(self.rs, reason)
+        case = Case(
+            kind=kind,
+            state="open",
+            order_no=order_no,
+            buyer_nick=order.buyer_nick if order else None,
+            paid_amount=order.paid_amount if order else None,
+            reason=reason or rules.KINDS[kind][0],
+            reason_code=matched.code if matched else None,
+            advice=matched.advice.zh if matched and matched.advice else None,
+            note=note,
+            opened_at=at,
+            updated_at=at,
+        )
+        self.s.add(case)
+        self.s.flush()
+        self._event(case, at, actor, "open", None, "open", note)
+        self._refresh(case, None, matched)
+        return case
+
+    def act(self, case_id: int, action: str, given: ActionInput) -> Case:
+        """Apply a team action to a case (state machine guards apply); history appended."""
+        case = self.s.get(Case, case_id)
+        if case is None:
+            raise DeskError(f"没有编号为 {case_id} 的售后单")
+        refund = self.s.get(Refund, case.refund_no) if case.refund_no else None
+        target = rules.apply(self._facts(case, refund), action, given, self.policy)
+        before = case.state
+        case.state = target
+        case.updated_at = given.at
+        if given.tracking_no:
+            case.tracking_no = normalize_tracking(given.tracking_no)
+        if given.note:
+            case.note = given.note
+        case.closed_at = given.at if target in rules.TERMINAL else None
+        self._event(case, given.at, given.actor, action, before, target, given.note)
+        reason = self.rs.refund_reasons.get(case.reason_code or "")
+        self._refresh(case, refund, reason)
+        if action == "buyer_shipped" and given.tracking_no:
+            self.add_return(
+                given.tracking_no,
+                at=given.at,
+                order_no=case.order_no,
+                buyer_nick=case.buyer_nick,
+                reason=case.reason,
+                refund_no=case.refund_no,
+                postage_paid_by=reason.postage if reason else None,
+                note=given.note,
+            )
+        return case
+
+    def history(self, case_id: int) -> list[CaseEvent]:
+        return list(
+            self.s.scalars(
+                select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+            )
+        )
+
+    def open_cases(self, at: datetime, due_within: timedelta | None = None) -> list[CaseView]:
+        """Open cases by urgency: overdue first (most overdue on top), then due soonest."""
+        q = select(Case).where(Case.closed_at.is_(None)).options(selectinload(Case.clocks))
+        if due_within is not None:
+            q = q.where(Case.due_at.is_not(None), Case.due_at <= at + due_within)
+        views = []
+        for case in self.s.scalars(q):
+            cl = [Clock(c.clock, c.due_at) for c in case.clocks]
+            views.append(CaseView(case, cl, rules.urgency(cl, at)))
+        far = datetime.max.replace(tzinfo=at.tzinfo)
+        views.sort(
+            key=lambda v: (v.urgency.sort_key()[0], v.urgency.sort_key()[1] or far, v.case.id)
+        )
+        return views
+
+    # --- the late-shipment watch ------------------------------------------------------
+
+    def late_orders(self, at: datetime, within: timedelta) -> list[LateOrder]:
+        """Paid, unshipped, non-COD orders whose shipping deadline is past or within ``within``."""
+        q = select(Order).where(
+            Order.status.contains(UNSHIPPED),
+            Order.cod.is_(False),
+            Order.paid_at.is_not(None),
+            Order.shipped_at.is_(None),
+        )
+        out = []
+        for order in self.s.scalars(q):
+            assert order.paid_at is not None
+            due = self.policy.ship_by(order.paid_at, "presale" if order.presale else "normal")
+            if due > at + within:
+                continue
+            paid = order.paid_amount if order.paid_amount is not None else order.total_amount
+            stake = (
+                self.policy.compensation(paid, "late_shipment")
+                if paid is not None
+                else Decimal("0.00")
+            )
+            out.append(LateOrder(order, due, at > due, stake))
+        out.sort(key=lambda lo: (lo.ship_by, lo.order.order_no))
+        return out
+
+    # --- the returns register ---------------------------------------------------------
+
+    def _register_return(
+        self, row: dict[str, Any], reason: RefundReason | None, now: datetime
+    ) -> None:
+        entry = self.s.scalar(select(ReturnEntry).where(ReturnEntry.refund_no == row["refund_no"]))
+        if entry is None:
+            entry = ReturnEntry(
+                refund_no=row["refund_no"], registered_at=now, source="refund_report"
+            )
+            self.s.add(entry)
+        entry.tracking_no = normalize_tracking(row["return_tracking_no"])
+        entry.carrier = row.get("return_carrier")
+        entry.buyer_nick = row.get("buyer_nick")
+        entry.order_no = row.get("order_no")
+        entry.reason = row.get("reason")
+        entry.postage_paid_by = reason.postage if reason else None
+        entry.shipped_at = row.get("buyer_returned_at")
+
+    def add_return(
+        self,
+        tracking_no: str,
+        *,
+        at: datetime,
+        order_no: str | None = None,
+        buyer_nick: str | None = None,
+        reason: str | None = None,
+        refund_no: str | None = None,
+        carrier: str | None = None,
+        postage_paid_by: str | None = None,
+        note: str | None = None,
+    ) -> ReturnEntry:
+        number = normalize_tracking(tracking_no)
+        if len(number) < 6:
+            raise DeskError(f"退货物流单号太短：{tracking_no!r}")
+        if postage_paid_by not in (None, "buyer", "seller", "insurance"):
+            raise DeskError("运费承担方应为 buyer（买家）、seller（卖家）或 insurance（运费险）")
+        if order_no and buyer_nick is None:
+            order = self.s.get(Order, order_no)
+            buyer_nick = order.buyer_nick if order else None
+        entry = ReturnEntry(
+            tracking_no=number,
+            carrier=carrier,
+            buyer_nick=buyer_nick,
+            order_no=order_no,
+            refund_no=refund_no,
+            reason=reason,
+            postage_paid_by=postage_paid_by,
+            registered_at=at,
+            note=note,
+            source="manual",
+        )
+        self.s.add(entry)
+        self.s.flush()
+        return entry
+
+    def find_returns(self, tracking_no: str) -> list[ReturnEntry]:
+        """Exact tracking number first; else, for 6+ characters, numbers ending with it
+        (a warehouse reading a smudged label often has only the tail)."""
+        number = normalize_tracking(tracking_no)
+        if not number:
+            return []
+        exact = list(self.s.scalars(select(ReturnEntry).where(ReturnEntry.tracking_no == number)))
+        if exact or len(number) < 6:
+            return exact
+        return list(
+            self.s.scalars(
+                select(ReturnEntry)
+                .where(ReturnEntry.tracking_no.endswith(number, autoescape=True))
+                .order_by(ReturnEntry.registered_at.desc())
+                .limit(20)
+            )
+        )
+
+    def case_for_return(self, entry: ReturnEntry) -> Case | None:
+        if entry.refund_no:
+            return self.s.scalar(select(Case).where(Case.refund_no == entry.refund_no))
+        return None
+
+    # --- the handoff board ------------------------------------------------------------
+
+    def add_handoff(
+        self, kind: str, text: str, *, at: datetime, author: str | None, order_no: str | None
+    ) -> HandoffNote:
+        code = handoff_kind(kind)
+        if not text.strip():
+            raise DeskError("交接内容不能为空")
+        note = HandoffNote(kind=code, text=text, author=author, order_no=order_no, created_at=at)
+        self.s.add(note)
+        self.s.flush()
+        return note
+
+    def handoffs(self, include_closed: bool = False) -> list[HandoffNote]:
+        q = select(HandoffNote).order_by(HandoffNote.created_at, HandoffNote.id)
+        if not include_closed:
+            q = q.where(HandoffNote.closed_at.is_(None))
+        return list(self.s.scalars(q))
+
+    def close_handoff(
+        self, note_id: int, *, at: datetime, by: str | None, resolution: str | None
+    ) -> HandoffNote:
+        note = self.s.get(HandoffNote, note_id)
+        if note is None:
+            raise DeskError(f"没有编号为 {note_id} 的交接事项")
+        if note.closed_at is not None:
+            raise DeskError(f"交接事项 {note_id} 已于 {note.closed_at:%Y-%m-%d %H:%M} 关闭")
+        note.closed_at = at
+        note.closed_by = by
+        note.resolution = resolution
+        return note

@@ -1,0 +1,465 @@
+"""Writing parsed exports into the store: one transaction, idempotent, row by row.
+
+Every import runs in a single write transaction: a file either lands whole (bad
+rows excepted, each reported with its line) or not at all — an error, Ctrl-C or a
+SIGKILL halfway leaves the store as it was. Rows are keyed by what the platform
+keys them by (订单编号, 退款编号, the conversation id) and carry a hash of their
+content, so importing the same file again writes nothing, and a newer export of a
+refund updates it. An export that is *older* than what the store holds (a refund
+the store already has as 退款成功/退款关闭, exported while still open) is skipped
+as stale rather than winding the case back.
+
+Rows are written in chunks with executemany, which is what keeps a 100,000-row
+order report well inside the 30-second budget (``benchmarks/bench_import.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, String, Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..importers.records import ItemRecord, OrderRecord, RefundRecord, RowError
+from ..model import Conversation as ChatConversation
+from . import writing
+from .models import ChatMessage, Conversation, ImportRun, Order, OrderItem, Refund
+
+CHUNK = 2000
+T = TypeVar("T")
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did. ``errors`` are rows left out, each with its line and reason."""
+
+    kind: str
+    file: str
+    accepted: int = 0  # new rows
+    updated: int = 0  # rows whose content changed
+    unchanged: int = 0  # rows already in the store as they are
+    stale: int = 0  # rows older than what the store holds (not applied)
+    errors: list[RowError] = field(default_factory=list)
+    cases_opened: int = 0
+    cases_changed: int = 0
+
+    @property
+    def rejected(self) -> int:
+        return len(self.errors)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.accepted or self.updated)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "accepted": self.accepted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "stale": self.stale,
+            "rejected": self.rejected,
+            "cases_opened": self.cases_opened,
+            "cases_changed": self.cases_changed,
+            "errors": [{"line": e.line, "reason": e.reason} for e in self.errors],
+        }
+
+
+# --- values ------------------------------------------------------------------------------
+
+
+def _clean(value: Any) -> Any:
+    """Strings lose NUL (PostgreSQL refuses it in text); dicts are cleaned inside."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
+
+
+def _canon(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}={_canon(v)}" for k, v in sorted(value.items())) + "}"
+    return repr(value)
+
+
+def row_hash(row: dict[str, Any]) -> str:
+    text = "\x1f".join(f"{k}={_canon(v)}" for k, v in sorted(row.items()))
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _too_long(table: Table, row: dict[str, Any]) -> str | None:
+    """Why a row would not fit its columns (checked first: one bad row must not abort
+    the transaction on PostgreSQL), or None."""
+    for col in table.columns:
+        length = getattr(col.type, "length", None)
+        value = row.get(col.name)
+        too_long = isinstance(value, str) and length is not None and len(value) > length
+        if isinstance(col.type, String) and too_long:
+            return f"“{col.name}”过长（{len(str(value))} 字符，上限 {length}）"
+    return None
+
+
+def _record_row(rec: Any, skip: Sequence[str] = ("line",)) -> dict[str, Any]:
+    return {f.name: _clean(getattr(rec, f.name)) for f in fields(rec) if f.name not in skip}
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+# --- the generic keyed upsert --------------------------------------------------------------
+
+
+class _Upsert:
+    """Insert new rows, update changed ones, count the rest; all by primary key."""
+
+    def __init__(self, conn: Any, table: Table, key: str, report: ImportReport) -> None:
+        self.conn = conn
+        self.table = table
+        self.key = key
+        self.report = report
+        self.seen: dict[str, tuple[int, str]] = {}  # key → (line, hash) within this file
+        cols = [c.name for c in table.columns if c.name != key]
+        self.update_stmt = (
+            update(table)
+            .where(table.c[key] == bindparam("_key"))
+            .values({c: bindparam(c) for c in cols})
+        )
+
+    def run(
+        self,
+        rows: Iterable[tuple[int, dict[str, Any]]],
+        accept: Callable[[dict[str, Any], dict[str, Any] | None], bool] | None = None,
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Write one chunk of (line, row) pairs; return the (new, old) rows that changed.
+
+        ``accept(new, old)`` may veto an update (stale exports); ``old`` is the
+        stored row when ``accept`` is given, else None.
+        """
+        batch: list[tuple[int, dict[str, Any]]] = []
+        for line, row in rows:
+            why = _too_long(self.table, row)
+            if why:
+                self.report.errors.append(RowError(line, why))
+                continue
+            if "row_hash" not in row:  # a caller may hash more than the row (chat bodies)
+                row["row_hash"] = row_hash(row)
+            h = row["row_hash"]
+            k = row[self.key]
+            if k in self.seen:
+                first_line, first_hash = self.seen[k]
+                if first_hash != h:
+                    self.report.errors.append(
+                        RowError(line, f"与第 {first_line} 行的 {self.key}={k} 重复且内容不同")
+                    )
+                else:
+                    self.report.unchanged += 1
+                continue
+            self.seen[k] = (line, h)
+            batch.append((line, row))
+        if not batch:
+            return []
+        keys = [row[self.key] for _, row in batch]
+        kc = self.table.c[self.key]
+        if accept is None:
+            found = self.conn.execute(select(kc, self.table.c.row_hash).where(kc.in_(keys)))
+            old_hash = {k: h for k, h in found}
+            old_rows: dict[str, dict[str, Any]] = {}
+        else:
+            found_rows = self.conn.execute(select(self.table).where(kc.in_(keys))).mappings()
+            old_rows = {r[self.key]: dict(r) for r in found_rows}
+            old_hash = {k: r["row_hash"] for k, r in old_rows.items()}
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        out: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        for _, row in batch:
+            k = row[self.key]
+            if k not in old_hash:
+                new.append(row)
+                out.append((row, None))
+            elif old_hash[k] == row["row_hash"]:
+                self.report.unchanged += 1
+            elif accept is not None and not accept(row, old_rows[k]):
+                self.report.stale += 1
+            else:
+                changed.append(row)
+                out.append((row, old_rows.get(k)))
+        if new:
+            self.conn.execute(insert(self.table), new)
+            self.report.accepted += len(new)
+        if changed:
+            self.conn.execute(self.update_stmt, [{**row, "_key": row[self.key]} for row in changed])
+            self.report.updated += len(changed)
+        return out
+
+
+def _split(records: Iterable[T | RowError], report: ImportReport) -> Iterator[T]:
+    for rec in records:
+        if isinstance(rec, RowError):
+            report.errors.append(rec)
+        else:
+            yield rec
+
+
+def _finish(s: Session, report: ImportReport, path: Path | None, digest: str) -> None:
+    if report.changed and path is not None:
+        from ..policy import china_now
+
+        s.add(
+            ImportRun(
+                kind=report.kind,
+                file_name=str(path.name),
+                sha256=digest,
+                finished_at=china_now(),
+                accepted=report.accepted,
+                updated=report.updated,
+                unchanged=report.unchanged,
+                rejected=report.rejected,
+            )
+        )
+    report.errors.sort(key=lambda e: e.line)
+
+
+def file_digest(path: Path | None) -> str:
+    if path is None:
+        return ""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --- orders and items ----------------------------------------------------------------------
+
+
+def import_orders(
+    engine: Engine,
+    records: Iterable[OrderRecord | RowError],
+    *,
+    path: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    report = ImportReport("orders", str(path or "-"))
+    digest = file_digest(path)
+    table = Order.__table__
+    assert isinstance(table, Table)
+    with writing(engine) as s:
+        up = _Upsert(s.connection(), table, "order_no", report)
+        done = 0
+        for chunk in _chunks(_split(records, report), CHUNK):
+            up.run((rec.line, _record_row(rec)) for rec in chunk)
+            done += len(chunk)
+            if progress:
+                progress(done)
+        _finish(s, report, path, digest)
+    return report
+
+
+def import_items(
+    engine: Engine,
+    records: Iterable[ItemRecord | RowError],
+    *,
+    path: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Items are keyed by (订单编号, position within the order in this file)."""
+    report = ImportReport("items", str(path or "-"))
+    digest = file_digest(path)
+    table = OrderItem.__table__
+    assert isinstance(table, Table)
+    position: dict[str, int] = {}
+    with writing(engine) as s:
+        conn = s.connection()
+        done = 0
+        for chunk in _chunks(_split(records, report), CHUNK):
+            rows: list[tuple[int, dict[str, Any]]] = []
+            for rec in chunk:
+                row = _record_row(rec)
+                row["position"] = position[rec.order_no] = position.get(rec.order_no, 0) + 1
+                why = _too_long(table, row)
+                if why:
+                    report.errors.append(RowError(rec.line, why))
+                    continue
+                row["row_hash"] = row_hash(row)
+                rows.append((rec.line, row))
+            orders = sorted({r["order_no"] for _, r in rows})
+            old = {
+                (o, p): (i, h)
+                for i, o, p, h in conn.execute(
+                    select(table.c.id, table.c.order_no, table.c.position, table.c.row_hash).where(
+                        table.c.order_no.in_(orders)
+                    )
+                )
+            }
+            new = [r for _, r in rows if (r["order_no"], r["position"]) not in old]
+            changed = [
+                {**r, "_id": old[(r["order_no"], r["position"])][0]}
+                for _, r in rows
+                if (key := (r["order_no"], r["position"])) in old and old[key][1] != r["row_hash"]
+            ]
+            if new:
+                conn.execute(insert(table), new)
+            if changed:
+                cols = [c.name for c in table.columns if c.name != "id"]
+                conn.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("_id"))
+                    .values({c: bindparam(c) for c in cols}),
+                    changed,
+                )
+            report.accepted += len(new)
+            report.updated += len(changed)
+            report.unchanged += len(rows) - len(new) - len(changed)
+            done += len(chunk)
+            if progress:
+                progress(done)
+        _finish(s, report, path, digest)
+    return report
+
+
+# --- refunds (and their cases) ------------------------------------------------------------
+
+
+def import_refunds(
+    engine: Engine,
+    records: Iterable[RefundRecord | RowError],
+    *,
+    path: Path | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Refund rows, then the case behind each new or changed one (same transaction)."""
+    from ..cases import TERMINAL, state_from_export
+    from .desk import Desk
+
+    report = ImportReport("refunds", str(path or "-"))
+    digest = file_digest(path)
+    table = Refund.__table__
+    assert isinstance(table, Table)
+
+    def accept(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
+        if old is None:
+            return True
+        was = state_from_export(old["status"], old["dispute_status"])
+        will = state_from_export(new["status"], new["dispute_status"])
+        return not (was in TERMINAL and will not in TERMINAL)
+
+    with writing(engine) as s:
+        desk = Desk(s)
+        up = _Upsert(s.connection(), table, "refund_no", report)
+        done = 0
+        for chunk in _chunks(_split(records, report), CHUNK):
+            rows: list[tuple[int, dict[str, Any]]] = []
+            for rec in chunk:
+                if state_from_export(rec.status, rec.dispute_status) is None:
+                    report.errors.append(RowError(rec.line, f"未知的退款状态“{rec.status}”"))
+                    continue
+                rows.append((rec.line, _record_row(rec)))
+            for row, _old in up.run(rows, accept):
+                opened = desk.sync_refund(row, now=now)
+                report.cases_opened += opened
+                report.cases_changed += 1 - opened
+            done += len(chunk)
+            if progress:
+                progress(done)
+        _finish(s, report, path, digest)
+    return report
+
+
+# --- chats ---------------------------------------------------------------------------------
+
+
+def import_chats(
+    engine: Engine,
+    records: Iterable[ChatConversation | RowError],
+    *,
+    path: Path | None = None,
+    source: str = "jsonl",
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Conversations keyed by id; a changed one has its messages replaced."""
+    report = ImportReport("chats", str(path or "-"))
+    digest = file_digest(path)
+    table = Conversation.__table__
+    messages = ChatMessage.__table__
+    assert isinstance(table, Table) and isinstance(messages, Table)
+    with writing(engine) as s:
+        conn = s.connection()
+        up = _Upsert(conn, table, "id", report)
+        done = 0
+        line = 0
+        for chunk in _chunks(_split(records, report), 500):
+            rows: list[tuple[int, dict[str, Any]]] = []
+            bodies: dict[str, list[dict[str, Any]]] = {}
+            for conv in chunk:
+                line += 1
+                row, body = _conversation_row(conv, source)
+                if not row["id"]:
+                    report.errors.append(RowError(line, "会话缺少 id"))
+                    continue
+                # Message text goes into the hash, so an edited chat counts as changed.
+                row["row_hash"] = row_hash({**row, "_body": [_canon(m) for m in body]})
+                rows.append((line, row))
+                bodies[row["id"]] = body
+            for row, _old in up.run(rows):
+                conn.execute(delete(messages).where(messages.c.conversation_id == row["id"]))
+                if bodies[row["id"]]:
+                    conn.execute(insert(messages), bodies[row["id"]])
+            done += len(chunk)
+            if progress:
+                progress(done)
+        _finish(s, report, path, digest)
+    return report
+
+
+def _conversation_row(
+    conv: ChatConversation, source: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    order = conv.order
+    started = next((m.time for m in conv.messages if m.time is not None), None)
+    row: dict[str, Any] = {
+        "id": _clean(conv.id),
+        "source": source,
+        "buyer_nick": _clean(order.buyer) if order else None,
+        "order_no": _clean(order.id) if order else None,
+        "started_at": _aware(started),
+        "shop": _clean(conv.shop.to_dict()),
+        "order": _clean({k: v for k, v in asdict(order).items() if v is not None}) if order else {},
+    }
+    body = [
+        {
+            "conversation_id": row["id"],
+            "position": i,
+            "role": m.role,
+            "account": _clean(m.account),
+            "time": _aware(m.time),
+            "text": _clean(m.text),
+        }
+        for i, m in enumerate(conv.messages)
+    ]
+    return row, body
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    if dt is None or dt.tzinfo is not None:
+        return dt
+    from ..policy import to_china
+
+    return to_china(dt)
