@@ -83,7 +83,7 @@ def _postgres_admin_url() -> str | None:
         return url
     if os.environ.get("REDLINE_REQUIRE_POSTGRES"):
         pytest.fail("REDLINE_REQUIRE_POSTGRES is set but REDLINE_TEST_POSTGRES_URL is not")
-    pytest.skip("PostgreSQL not configured: eval \"$(scripts/pg-start.sh)\" to run these too")
+    pytest.skip('PostgreSQL not configured: eval "$(scripts/pg-start.sh)" to run these too')
 
 
 @pytest.fixture(params=BACKENDS)
