@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format typecheck eval false-alarms bench clean
+.PHONY: setup demo test test-pg pg-start pg-stop lint format typecheck eval false-alarms bench bench-import clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,15 @@ demo: $(STAMP)  ## check the bundled demo chats and print the report
 
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest
+
+test-pg: $(STAMP)  ## the suite with a throwaway PostgreSQL server, as CI runs it
+	eval "$$(scripts/pg-start.sh)" && REDLINE_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest
+
+pg-start:  ## start the throwaway PostgreSQL server (prints its URL)
+	scripts/pg-start.sh
+
+pg-stop:
+	scripts/pg-stop.sh
 
 lint: $(STAMP)  ## ruff lint + format check, mypy on the package
 	$(BIN)/ruff check src tests benchmarks scripts
@@ -41,6 +50,9 @@ false-alarms: $(STAMP)  ## flagged rate on real JD/Taobao agent messages (needs 
 
 bench: $(STAMP)  ## throughput of the full guard vs the automaton ceiling and a naive regex loop
 	$(BIN)/python -m benchmarks.bench_guard
+
+bench-import: $(STAMP)  ## 100,000-row GBK order report into SQLite: first import and re-import
+	$(BIN)/python -m benchmarks.bench_import
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -821,4 +821,93 @@ def db_upgrade(db_url: str | None) -> None:
     click.echo(f"数据库已是最新版本: {describe(resolve_url(db_url))}")
 
 
-COMMANDS = [import_group, cases_group, orders_group, returns_group, handoff_group, db_group]
+COMMANDS: list[click.Command] = [import_group, cases_group, orders_group, returns_group, handoff_group, db_group]
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+
+@click.command("demo-desk")
+@click.option(
+    "--dir",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="示例导出文件写到这里（默认数据目录下 demo/）。Where to write the demo exports.",
+)
+@click.option("--orders", "n_orders", type=int, default=600, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@db_option
+def demo_desk(out_dir: Path | None, n_orders: int, seed: int, db_url: str | None) -> None:
+    """售后台演示：生成一个月的店铺导出（订单、宝贝、退款、聊天），导入并列出待办。
+
+    Generate a month of a shop's exports in the real formats, import them into a
+    demo store (default: demo.db in the data directory, rebuilt each run) and show
+    the cases due, the late-shipment watch and the returns register at work.
+    """
+    from datetime import date, time
+
+    from .demo.generate import generate_month
+    from .importers.chats import read_chats
+    from .importers.orders import read_items, read_orders
+    from .importers.refunds import read_refunds
+    from .store import data_dir
+    from .store.imports import import_chats, import_items, import_orders, import_refunds
+
+    policy = Policy.default()
+    folder = out_dir or data_dir() / "demo"
+    start = date(2026, 10, 1)
+    now = datetime.combine(date(2026, 10, 31), time(20, 0), tzinfo=policy.tz)
+    if db_url is None:
+        demo_db = data_dir() / "demo.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+        db_url = str(demo_db)
+    files = generate_month(folder, seed=seed, start=start, days=30, orders=n_orders, now=now)
+    click.echo(f"示例导出已生成：{folder}")
+    engine = open_db(db_url)
+    click.echo(f"数据库：{describe(resolve_url(db_url))}\n")
+    with store_errors(db_url):
+        steps: list[tuple[str, Callable[[], ImportReport]]] = [
+            (
+                "orders",
+                lambda: import_orders(engine, read_orders(files["orders"]), path=files["orders"]),
+            ),
+            (
+                "items",
+                lambda: import_items(engine, read_items(files["items"]), path=files["items"]),
+            ),
+            (
+                "refunds",
+                lambda: import_refunds(
+                    engine, read_refunds(files["refunds_xlsx"]), path=files["refunds_xlsx"], now=now
+                ),
+            ),
+            (
+                "chats",
+                lambda: import_chats(
+                    engine,
+                    read_chats(files["chats_txt"]),
+                    path=files["chats_txt"],
+                    source="qianniu_txt",
+                ),
+            ),
+        ]
+        for _name, step in steps:
+            print_report(step(), "table")
+        click.echo(f"\n== 售后待办（按 {local(now)} 计，逾期在前）==")
+        with session(engine) as s:
+            desk = Desk(s)
+            click.echo(render_cases(desk.open_cases(now), now))
+            late = desk.late_orders(now, timedelta(hours=24))
+            stake = sum((lo.exposure for lo in late), Decimal(0))
+            click.echo(
+                f"\n== 发货时效 == 24 小时内将超时或已超时的未发货订单 {len(late)} 单，"
+                f"其中已超时 {sum(1 for lo in late if lo.overdue)} 单，赔付风险 {money(stake)}"
+            )
+    click.echo(
+        f"\n试试：redline cases --db {db_url} --at '2026-10-31 20:00' --due-within 24h"
+        f"\n      redline orders late --db {db_url} --at '2026-10-31 20:00'"
+    )
+
+
+COMMANDS.append(demo_desk)

@@ -97,24 +97,51 @@ def _canon(value: Any) -> str:
 
 
 def row_hash(row: dict[str, Any]) -> str:
+    """A content hash of a row: the same values in the same columns give the same hash."""
     text = "\x1f".join(f"{k}={_canon(v)}" for k, v in sorted(row.items()))
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _too_long(table: Table, row: dict[str, Any]) -> str | None:
+def _fast_hash(values: tuple[Any, ...]) -> str:
+    """:func:`row_hash` for a record's values in field order (the hot path of big
+    imports): ``repr`` of Decimals, datetimes and dicts is stable for equal input."""
+    return hashlib.sha1(repr(values).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _limits(table: Table) -> list[tuple[str, int]]:
+    return [
+        (c.name, c.type.length)
+        for c in table.columns
+        if isinstance(c.type, String) and c.type.length is not None
+    ]
+
+
+def _too_long(limits: list[tuple[str, int]], row: dict[str, Any]) -> str | None:
     """Why a row would not fit its columns (checked first: one bad row must not abort
     the transaction on PostgreSQL), or None."""
-    for col in table.columns:
-        length = getattr(col.type, "length", None)
-        value = row.get(col.name)
-        too_long = isinstance(value, str) and length is not None and len(value) > length
-        if isinstance(col.type, String) and too_long:
-            return f"“{col.name}”过长（{len(str(value))} 字符，上限 {length}）"
+    for name, length in limits:
+        value = row.get(name)
+        if isinstance(value, str) and len(value) > length:
+            return f"“{name}”过长（{len(value)} 字符，上限 {length}）"
     return None
 
 
-def _record_row(rec: Any, skip: Sequence[str] = ("line",)) -> dict[str, Any]:
-    return {f.name: _clean(getattr(rec, f.name)) for f in fields(rec) if f.name not in skip}
+class _Rows:
+    """Turns records of one dataclass type into row dicts with their content hash."""
+
+    def __init__(self, skip: Sequence[str] = ("line",)) -> None:
+        self.skip = set(skip)
+        self.names: list[str] | None = None
+
+    def __call__(self, rec: Any) -> dict[str, Any]:
+        if self.names is None:
+            self.names = [f.name for f in fields(rec) if f.name not in self.skip]
+        values = tuple(getattr(rec, n) for n in self.names)
+        if "\\x00" in repr(values):  # a NUL somewhere (rare): clean every value
+            values = tuple(_clean(v) for v in values)
+        row = dict(zip(self.names, values, strict=True))
+        row["row_hash"] = _fast_hash(values)
+        return row
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -134,6 +161,7 @@ class _Upsert:
         self.table = table
         self.key = key
         self.report = report
+        self.limits = _limits(table)
         self.seen: dict[str, tuple[int, str]] = {}  # key → (line, hash) within this file
         cols = [c.name for c in table.columns if c.name != key]
         self.update_stmt = (
@@ -154,7 +182,7 @@ class _Upsert:
         """
         batch: list[tuple[int, dict[str, Any]]] = []
         for line, row in rows:
-            why = _too_long(self.table, row)
+            why = _too_long(self.limits, row)
             if why:
                 self.report.errors.append(RowError(line, why))
                 continue
@@ -262,9 +290,10 @@ def import_orders(
     assert isinstance(table, Table)
     with writing(engine) as s:
         up = _Upsert(s.connection(), table, "order_no", report)
+        to_row = _Rows()
         done = 0
         for chunk in _chunks(_split(records, report), CHUNK):
-            up.run((rec.line, _record_row(rec)) for rec in chunk)
+            up.run((rec.line, to_row(rec)) for rec in chunk)
             done += len(chunk)
             if progress:
                 progress(done)
@@ -285,19 +314,20 @@ def import_items(
     table = OrderItem.__table__
     assert isinstance(table, Table)
     position: dict[str, int] = {}
+    limits = _limits(table)
+    to_row = _Rows()
     with writing(engine) as s:
         conn = s.connection()
         done = 0
         for chunk in _chunks(_split(records, report), CHUNK):
             rows: list[tuple[int, dict[str, Any]]] = []
             for rec in chunk:
-                row = _record_row(rec)
+                row = to_row(rec)
                 row["position"] = position[rec.order_no] = position.get(rec.order_no, 0) + 1
-                why = _too_long(table, row)
+                why = _too_long(limits, row)
                 if why:
                     report.errors.append(RowError(rec.line, why))
                     continue
-                row["row_hash"] = row_hash(row)
                 rows.append((rec.line, row))
             orders = sorted({r["order_no"] for _, r in rows})
             old = {
@@ -364,6 +394,7 @@ def import_refunds(
     with writing(engine) as s:
         desk = Desk(s)
         up = _Upsert(s.connection(), table, "refund_no", report)
+        to_row = _Rows()
         done = 0
         for chunk in _chunks(_split(records, report), CHUNK):
             rows: list[tuple[int, dict[str, Any]]] = []
@@ -371,7 +402,7 @@ def import_refunds(
                 if state_from_export(rec.status, rec.dispute_status) is None:
                     report.errors.append(RowError(rec.line, f"未知的退款状态“{rec.status}”"))
                     continue
-                rows.append((rec.line, _record_row(rec)))
+                rows.append((rec.line, to_row(rec)))
             for row, _old in up.run(rows, accept):
                 opened = desk.sync_refund(row, now=now)
                 report.cases_opened += opened

@@ -1,0 +1,170 @@
+"""Chat logs: the Qianniu/Wangwang TXT export, and the product's own JSONL.
+
+Qianniu TXT (GBK, shared/spec/import-formats.md)::
+
+    某某旗舰店:小美
+    ----------------------------tb_buyer01----------------------------
+    tb_buyer01(2023-03-01 10:05:12):  在吗，什么时候发货
+    某某旗舰店:小美(2023-03-01 10:05:30):  亲，48小时内发货哦
+    ================================================================
+
+The first line is the seller account ``店铺名:子账号``. Each buyer section opens
+with dashes around the buyer's nick and closes with a line of ``=``. A message
+line is ``speaker(yyyy-MM-dd HH:mm:ss):  text``; any other line continues the
+message before it. A ``cntaobao`` prefix on a speaker is dropped. The section's
+nick is the buyer; every other speaker (``店铺名:客服名``) is an agent.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..jsonl import InputError, read_conversations
+from ..model import Conversation, Message, Order
+from .records import RowError
+from .text import Source, decode, load, parse_time, shorten
+
+_PREFIX = "cntaobao"
+_MIN_DASHES = 10  # the export writes 28 on each side; be lenient
+_MIN_EQUALS = 20  # the export writes 64
+_MESSAGE = re.compile(r"(.+?)\((\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}:\d{2})\):(.*)")
+
+
+@dataclass(slots=True)
+class _Draft:
+    speaker: str
+    time: datetime
+    parts: list[str] = field(default_factory=list)
+
+
+def read_qianniu_txt(
+    source: Source, *, name: str | None = None
+) -> Iterator[Conversation | RowError]:
+    """One Conversation per buyer section of a Qianniu/Wangwang TXT export.
+
+    ``Conversation.id`` is ``qianniu:{shop}:{buyer}:{first message time ISO}``;
+    ``order.buyer`` is the section's buyer nick, so the guard knows who placed the
+    order. Times are China time. Sections without messages are skipped; a section
+    not closed before the next one opens (or before the end) still yields what it
+    has; a message line outside any section becomes a RowError.
+    """
+    data, _label = load(source, name)
+    text, _encoding = decode(data)
+    return _parse_qianniu(text)
+
+
+def read_chats(source: Source, *, name: str | None = None) -> Iterator[Conversation | RowError]:
+    """Read a chat file: ``.jsonl``/``.json`` (formats.md) or a Qianniu TXT export.
+
+    The extension of ``name`` (or of the path) decides; without one, content that
+    starts with ``{`` is JSONL. JSONL lines that fail become RowErrors with their
+    line number; its non-fatal notes (a GBK file read as GB18030) are dropped.
+    """
+    data, label = load(source, name)
+    suffix = Path(label).suffix.lower()
+    if suffix in (".jsonl", ".json"):
+        return _read_jsonl(data)
+    if suffix != ".txt" and data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return _read_jsonl(data)
+    text, _encoding = decode(data)
+    return _parse_qianniu(text)
+
+
+def _read_jsonl(data: bytes) -> Iterator[Conversation | RowError]:
+    for item in read_conversations(io.BytesIO(data)):
+        if isinstance(item, InputError):
+            if item.fatal:
+                yield RowError(item.line, item.message)
+            continue
+        yield item
+
+
+def _parse_qianniu(text: str) -> Iterator[Conversation | RowError]:
+    shop = ""
+    account_seen = False
+    buyer: str | None = None  # the open section's buyer nick
+    drafts: list[_Draft] = []
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip("\r")
+        if "\x00" in line:
+            line = line.replace("\x00", "")
+        stripped = line.strip()
+        nick = _section_nick(stripped)
+        if nick is not None:
+            if buyer is not None:  # the previous section was never closed
+                yield from _conversation(shop, buyer, drafts)
+            buyer, drafts = nick, []
+            continue
+        if len(stripped) >= _MIN_EQUALS and not stripped.strip("="):
+            if buyer is not None:
+                yield from _conversation(shop, buyer, drafts)
+            buyer, drafts = None, []
+            continue
+        match = _MESSAGE.match(line) if "):" in line else None
+        if match is not None:
+            if buyer is None:
+                yield RowError(
+                    number,
+                    "消息不在任何买家会话段内（缺少 ----买家---- 开头行）"
+                    " (message line outside a buyer section)",
+                )
+                continue
+            try:
+                when = parse_time(match[2])
+            except ValueError:
+                yield RowError(
+                    number, f"消息时间 {shorten(match[2])} 无法识别 (invalid message time)"
+                )
+                continue
+            body = match[3]
+            body = body[2:] if body.startswith("  ") else body.lstrip(" ")
+            drafts.append(_Draft(_speaker(match[1]), when, [body]))
+            continue
+        if buyer is not None:
+            if drafts:
+                drafts[-1].parts.append(line)
+        elif not account_seen and stripped:
+            # The seller account line (店铺名:子账号) before the first section.
+            account_seen = True
+            shop = _speaker(stripped).partition(":")[0].strip()
+    if buyer is not None:
+        yield from _conversation(shop, buyer, drafts)
+
+
+def _section_nick(stripped: str) -> str | None:
+    """The buyer nick of a section opener ``----nick----``, else None."""
+    if not stripped.startswith("-" * _MIN_DASHES) or not stripped.endswith("-" * _MIN_DASHES):
+        return None
+    nick = stripped.strip("-").strip()
+    return _speaker(nick) if nick else None
+
+
+def _speaker(name: str) -> str:
+    name = name.strip()
+    if name.startswith(_PREFIX) and len(name) > len(_PREFIX):
+        name = name[len(_PREFIX) :]
+    return name
+
+
+def _conversation(shop: str, buyer: str, drafts: list[_Draft]) -> Iterator[Conversation]:
+    if not drafts:
+        return
+    messages = [
+        Message(
+            role="buyer" if d.speaker == buyer else "agent",
+            text="\n".join(d.parts).rstrip(),
+            account=d.speaker,
+            time=d.time,
+        )
+        for d in drafts
+    ]
+    yield Conversation(
+        messages=messages,
+        id=f"qianniu:{shop}:{buyer}:{drafts[0].time.isoformat()}",
+        order=Order(buyer=buyer),
+    )
