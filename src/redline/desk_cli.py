@@ -28,6 +28,7 @@ from .policy import Policy, parse_duration
 from .store import describe, open_store, resolve_url, session, writing
 from .store.desk import HANDOFF_KINDS, CaseView, Desk, DeskError, LateOrder
 from .store.imports import ImportReport
+from .store.models import Case
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -392,16 +393,18 @@ def cases_group(
 @click.argument("case_id", type=int)
 @at_option
 @format_option
+@db_option
 @click.pass_obj
-def case_show(obj: dict[str, Any], case_id: int, at_text: str | None, fmt: str) -> None:
+def case_show(
+    obj: dict[str, Any], db_url: str | None, case_id: int, at_text: str | None, fmt: str
+) -> None:
     """一张售后单：时限、赔付、处理建议与完整历史。One case with its clocks and history."""
+    url = db_url or obj["db_url"]
     at = when(at_text)
-    engine = open_db(obj["db_url"])
-    with store_errors(obj["db_url"]), session(engine) as s:
+    engine = open_db(url)
+    with store_errors(url), session(engine) as s:
         desk = Desk(s)
         views = [v for v in desk.open_cases(at) if v.case.id == case_id]
-        from .store.models import Case
-
         case = s.get(Case, case_id)
         if case is None:
             raise BadInput(f"没有编号为 {case_id} 的售后单")
@@ -451,9 +454,11 @@ def case_show(obj: dict[str, Any], case_id: int, at_text: str | None, fmt: str) 
 @click.option("--tracking", "tracking_no", help="物流单号（寄回、补发时必填）。Tracking number.")
 @by_option
 @at_option
+@db_option
 @click.pass_obj
 def case_act(
     obj: dict[str, Any],
+    db_url: str | None,
     case_id: int,
     action: str,
     note: str | None,
@@ -466,10 +471,11 @@ def case_act(
     Move a case: agree, refund, reject, buyer_shipped, escalate, reship, resolve,
     close. The state machine's guards apply; every step is appended to history.
     """
+    url = db_url or obj["db_url"]
     at = when(at_text)
-    engine = open_db(obj["db_url"])
+    engine = open_db(url)
     try:
-        with store_errors(obj["db_url"]), writing(engine) as s:
+        with store_errors(url), writing(engine) as s:
             case = Desk(s).act(
                 case_id,
                 action,
@@ -488,9 +494,11 @@ def case_act(
 @click.option("--note", help="备注。Note.")
 @by_option
 @at_option
+@db_option
 @click.pass_obj
 def case_open(
     obj: dict[str, Any],
+    db_url: str | None,
     kind: str,
     order_no: str | None,
     reason: str | None,
@@ -502,10 +510,11 @@ def case_open(
 
     Register an incident the platform has no refund for yet.
     """
+    url = db_url or obj["db_url"]
     at = when(at_text)
-    engine = open_db(obj["db_url"])
+    engine = open_db(url)
     try:
-        with store_errors(obj["db_url"]), writing(engine) as s:
+        with store_errors(url), writing(engine) as s:
             case = Desk(s).open_case(
                 kind, order_no=order_no, actor=actor or "客服", at=at, note=note, reason=reason
             )
@@ -821,7 +830,14 @@ def db_upgrade(db_url: str | None) -> None:
     click.echo(f"数据库已是最新版本: {describe(resolve_url(db_url))}")
 
 
-COMMANDS: list[click.Command] = [import_group, cases_group, orders_group, returns_group, handoff_group, db_group]
+COMMANDS: list[click.Command] = [
+    import_group,
+    cases_group,
+    orders_group,
+    returns_group,
+    handoff_group,
+    db_group,
+]
 
 
 # --- demo ----------------------------------------------------------------------------------
