@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install redline with its dev tools
 
-demo: $(STAMP)  ## check the bundled demo chats and print the report
+demo: $(STAMP)  ## check the demo chats, then run the after-sales desk on a demo month (SQLite)
 	$(BIN)/redline demo
+	$(BIN)/redline demo-desk
 
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest

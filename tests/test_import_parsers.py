@@ -657,3 +657,9 @@ def test_hostile_cells_do_not_crash() -> None:
         with pytest.raises(FileFormatError):
             read_orders(junk, name="junk.csv")
         list(read_qianniu_txt(junk))
+
+
+def test_order_tracking_number_loses_the_no_prefix() -> None:
+    data = '订单编号,物流单号 \r\n="301",No:YT1234567890123\r\n="302",-\r\n'.encode("gbk")
+    records = [r for r in read_orders(data) if not isinstance(r, RowError)]
+    assert [r.tracking_no for r in records] == ["YT1234567890123", None]

@@ -443,10 +443,6 @@ def demo(fmt: str, lang: str) -> None:
         out.write(render_summary(summary, lang) + "\n")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 def _register_desk() -> None:
     # The after-sales desk lives in its own module; it only adds commands.
     from .desk_cli import COMMANDS
@@ -456,3 +452,7 @@ def _register_desk() -> None:
 
 
 _register_desk()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

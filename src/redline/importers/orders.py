@@ -147,7 +147,7 @@ def _order_builder(header: HeaderMap) -> Callable[[int, Cells], OrderRecord]:
             address=address.text(cells),
             phone=phone.text(cells),
             shipping_method=method_text,
-            tracking_no=tracking.text(cells),
+            tracking_no=_tracking(tracking.text(cells)),
             carrier=carrier.text(cells),
             title=title.text(cells),
             quantity=quantity.integer(cells),
@@ -196,3 +196,12 @@ def _item_builder(header: HeaderMap) -> Callable[[int, Cells], ItemRecord]:
         )
 
     return build
+
+
+def _tracking(value: str | None) -> str | None:
+    """物流单号 as the courier prints it: some exports write ``No:YT123…`` (public
+    readers of these files strip the first three characters); several parcels are
+    separated by commas or semicolons and kept as they are."""
+    if value and value[:3].lower() == "no:":
+        value = value[3:].strip() or None
+    return value

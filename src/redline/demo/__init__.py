@@ -1,0 +1,1 @@
+"""Demo data: the bundled chats and a generator for a month of shop exports."""
