@@ -102,12 +102,6 @@ def row_hash(row: dict[str, Any]) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _fast_hash(values: tuple[Any, ...]) -> str:
-    """:func:`row_hash` for a record's values in field order (the hot path of big
-    imports): ``repr`` of Decimals, datetimes and dicts is stable for equal input."""
-    return hashlib.sha1(repr(values).encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def _limits(table: Table) -> list[tuple[str, int]]:
     return [
         (c.name, c.type.length)
@@ -127,7 +121,10 @@ def _too_long(limits: list[tuple[str, int]], row: dict[str, Any]) -> str | None:
 
 
 class _Rows:
-    """Turns records of one dataclass type into row dicts with their content hash."""
+    """Turns records of one dataclass type into row dicts with their content hash.
+
+    The hash is of ``repr`` of the values in field order (the hot path of big
+    imports): the repr of Decimals, datetimes and dicts is stable for equal input."""
 
     def __init__(self, skip: Sequence[str] = ("line",)) -> None:
         self.skip = set(skip)
@@ -137,10 +134,12 @@ class _Rows:
         if self.names is None:
             self.names = [f.name for f in fields(rec) if f.name not in self.skip]
         values = tuple(getattr(rec, n) for n in self.names)
-        if "\\x00" in repr(values):  # a NUL somewhere (rare): clean every value
+        text = repr(values)
+        if "\\x00" in text:  # a NUL somewhere (rare): clean every value
             values = tuple(_clean(v) for v in values)
+            text = repr(values)
         row = dict(zip(self.names, values, strict=True))
-        row["row_hash"] = _fast_hash(values)
+        row["row_hash"] = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
         return row
 
 
