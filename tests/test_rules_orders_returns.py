@@ -71,6 +71,8 @@ def test_close_order_points_default_one(findings):
 
 QUALITY_ROWS = [
     MATCH("B:杯子收到就裂了", "A:退货运费需要您承担哦", id="cracked-buyer-pays"),
+    MATCH("B:衣服缝线开了，还有破洞", "A:来回运费需要您自己承担", id="torn-seam-buyer-pays"),
+    MATCH("B:质量太差了", "A:退货运费需要您承担哦", id="poor-quality-buyer-pays"),
     MATCH("B:衣服开线了，质量问题", "A:可以退，运费您自理一下哈", id="seam-buyer-pays"),
     MATCH("B:耳机没有声音", "A:寄回来检测的话邮费要您出哦", id="defect-buyer-pays"),
     MATCH("B:杯子收到就碎了", "A:退貨運費需要您承擔哦", id="traditional"),
