@@ -244,6 +244,21 @@ def _split(records: Iterable[T | RowError], report: ImportReport) -> Iterator[T]
             yield rec
 
 
+def _batches(
+    records: Iterable[T | RowError],
+    report: ImportReport,
+    progress: Progress | None,
+    size: int = CHUNK,
+) -> Iterator[list[T]]:
+    """Good records in chunks (bad ones go to the report); progress after each chunk."""
+    done = 0
+    for chunk in _chunks(_split(records, report), size):
+        yield chunk
+        done += len(chunk)
+        if progress:
+            progress(done)
+
+
 def _finish(s: Session, report: ImportReport, path: Path | None, digest: str) -> None:
     if report.changed and path is not None:
         from ..policy import china_now
@@ -290,12 +305,8 @@ def import_orders(
     with writing(engine) as s:
         up = _Upsert(s.connection(), table, "order_no", report)
         to_row = _Rows()
-        done = 0
-        for chunk in _chunks(_split(records, report), CHUNK):
+        for chunk in _batches(records, report, progress):
             up.run((rec.line, to_row(rec)) for rec in chunk)
-            done += len(chunk)
-            if progress:
-                progress(done)
         _finish(s, report, path, digest)
     return report
 
@@ -317,8 +328,7 @@ def import_items(
     to_row = _Rows()
     with writing(engine) as s:
         conn = s.connection()
-        done = 0
-        for chunk in _chunks(_split(records, report), CHUNK):
+        for chunk in _batches(records, report, progress):
             rows: list[tuple[int, dict[str, Any]]] = []
             for rec in chunk:
                 row = to_row(rec)
@@ -356,9 +366,6 @@ def import_items(
             report.accepted += len(new)
             report.updated += len(changed)
             report.unchanged += len(rows) - len(new) - len(changed)
-            done += len(chunk)
-            if progress:
-                progress(done)
         _finish(s, report, path, digest)
     return report
 
@@ -394,8 +401,7 @@ def import_refunds(
         desk = Desk(s)
         up = _Upsert(s.connection(), table, "refund_no", report)
         to_row = _Rows()
-        done = 0
-        for chunk in _chunks(_split(records, report), CHUNK):
+        for chunk in _batches(records, report, progress):
             rows: list[tuple[int, dict[str, Any]]] = []
             for rec in chunk:
                 if state_from_export(rec.status, rec.dispute_status) is None:
@@ -406,9 +412,6 @@ def import_refunds(
                 opened = desk.sync_refund(row, now=now)
                 report.cases_opened += opened
                 report.cases_changed += 1 - opened
-            done += len(chunk)
-            if progress:
-                progress(done)
         _finish(s, report, path, digest)
     return report
 
@@ -433,9 +436,8 @@ def import_chats(
     with writing(engine) as s:
         conn = s.connection()
         up = _Upsert(conn, table, "id", report)
-        done = 0
         line = 0
-        for chunk in _chunks(_split(records, report), 500):
+        for chunk in _batches(records, report, progress, 500):
             rows: list[tuple[int, dict[str, Any]]] = []
             bodies: dict[str, list[dict[str, Any]]] = {}
             for conv in chunk:
@@ -452,9 +454,6 @@ def import_chats(
                 conn.execute(delete(messages).where(messages.c.conversation_id == row["id"]))
                 if bodies[row["id"]]:
                     conn.execute(insert(messages), bodies[row["id"]])
-            done += len(chunk)
-            if progress:
-                progress(done)
         _finish(s, report, path, digest)
     return report
 
