@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from redline.cli import main
+from redline.store import head_revision
 
 ORDERS = (
     "订单编号,买家会员名,买家实际支付金额,订单状态,运送方式,订单付款时间 ,宝贝标题 \r\n"
@@ -209,4 +210,4 @@ def test_db_info_and_env_url(db: str, runner: CliRunner, monkeypatch: pytest.Mon
     monkeypatch.setenv("REDLINE_DATABASE_URL", db)
     runner.invoke(main, ["db", "upgrade"])
     r = runner.invoke(main, ["db", "info"])
-    assert r.exit_code == 0 and "shop.db" in r.stdout and "0001" in r.stdout
+    assert r.exit_code == 0 and "shop.db" in r.stdout and f"{head_revision()} / 最新" in r.stdout

@@ -445,9 +445,10 @@ def demo(fmt: str, lang: str) -> None:
 
 def _register_desk() -> None:
     # The after-sales desk lives in its own module; it only adds commands.
-    from .desk_cli import COMMANDS
+    from .desk_cli import COMMANDS as DESK
+    from .qa_cli import COMMANDS as QA
 
-    for command in COMMANDS:
+    for command in [*DESK, *QA]:
         main.add_command(command)
 
 

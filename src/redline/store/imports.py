@@ -162,12 +162,20 @@ class _Upsert:
         self.report = report
         self.limits = _limits(table)
         self.seen: dict[str, tuple[int, str]] = {}  # key → (line, hash) within this file
-        cols = [c.name for c in table.columns if c.name != key]
-        self.update_stmt = (
-            update(table)
-            .where(table.c[key] == bindparam("_key"))
-            .values({c: bindparam(c) for c in cols})
-        )
+        self._updates: dict[tuple[str, ...], Any] = {}
+
+    def _update_stmt(self, row: dict[str, Any]) -> Any:
+        """UPDATE of the columns the rows carry (others, such as qa_hash, are left alone)."""
+        cols = tuple(k for k in row if k != self.key and not k.startswith("_"))
+        stmt = self._updates.get(cols)
+        if stmt is None:
+            table = self.table
+            stmt = self._updates[cols] = (
+                update(table)
+                .where(table.c[self.key] == bindparam("_key"))
+                .values({c: bindparam(c) for c in cols})
+            )
+        return stmt
 
     def run(
         self,
@@ -231,7 +239,9 @@ class _Upsert:
             self.conn.execute(insert(self.table), new)
             self.report.accepted += len(new)
         if changed:
-            self.conn.execute(self.update_stmt, [{**row, "_key": row[self.key]} for row in changed])
+            self.conn.execute(
+                self._update_stmt(changed[0]), [{**row, "_key": row[self.key]} for row in changed]
+            )
             self.report.updated += len(changed)
         return out
 

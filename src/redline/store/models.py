@@ -132,6 +132,8 @@ class Conversation(Base):
     shop: Mapped[dict[str, Any]] = mapped_column(default=dict)
     order: Mapped[dict[str, Any]] = mapped_column(default=dict)
     row_hash: Mapped[str] = mapped_column(String(40))
+    # Hash of (row_hash, rule packs) when `redline qa` last checked it; None = never.
+    qa_hash: Mapped[str | None] = mapped_column(String(40), index=True)
 
     messages: Mapped[list[ChatMessage]] = relationship(
         order_by="ChatMessage.position", cascade="all, delete-orphan"
@@ -244,6 +246,47 @@ class HandoffNote(Base):
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_by: Mapped[str | None] = mapped_column(String(120))
     resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class StoredFinding(Base):
+    """A finding of the guard on an imported conversation, and its review status."""
+
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("conversation_id", "message", "rule", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    message: Mapped[int]
+    account: Mapped[str | None] = mapped_column(String(120), index=True)  # the agent
+    time: Mapped[datetime | None]
+    category: Mapped[str] = mapped_column(String(30), index=True)
+    rule: Mapped[str] = mapped_column(String(80))
+    severity: Mapped[str] = mapped_column(String(12))
+    points: Mapped[int]
+    start: Mapped[int]
+    end: Mapped[int]
+    evidence: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text)
+    suggestion: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # open|confirmed|dismissed|appealed
+    found_at: Mapped[datetime]
+
+
+class FindingReview(Base):
+    """Append-only: who confirmed, dismissed or appealed a finding, when and why."""
+
+    __tablename__ = "finding_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(12))  # confirm | dismiss | appeal
+    from_status: Mapped[str] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ImportRun(Base):
