@@ -446,9 +446,10 @@ def demo(fmt: str, lang: str) -> None:
 def _register_desk() -> None:
     # The after-sales desk lives in its own module; it only adds commands.
     from .desk_cli import COMMANDS as DESK
+    from .ledger_cli import COMMANDS as LEDGER
     from .qa_cli import COMMANDS as QA
 
-    for command in [*DESK, *QA]:
+    for command in [*DESK, *QA, *LEDGER]:
         main.add_command(command)
 
 

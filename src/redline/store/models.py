@@ -289,6 +289,20 @@ class FindingReview(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
+class PenaltyNotice(Base):
+    """A deduction the platform notified (entered by hand or imported), for the ledger."""
+
+    __tablename__ = "penalty_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    points: Mapped[int]
+    type: Mapped[str] = mapped_column(String(20))  # general|commitment|misinformation|severe
+    note: Mapped[str | None] = mapped_column(Text)
+    entered_by: Mapped[str | None] = mapped_column(String(120))
+    entered_at: Mapped[datetime]
+
+
 class ImportRun(Base):
     """One import that changed the store (a no-op re-import leaves no row)."""
 

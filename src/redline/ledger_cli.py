@@ -1,0 +1,197 @@
+"""``redline ledger`` — points carried, sanctions running and the next node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .clikit import BadInput, cell
+from .desk_cli import (
+    at_option,
+    db_option,
+    emit_json,
+    format_option,
+    iso,
+    local,
+    open_db,
+    store_errors,
+    when,
+)
+from .ledger import LedgerRules, Sanction, Standing
+from .packs import load_rules
+from .policy import Policy
+from .store import session, writing
+from .store.models import StoredFinding
+from .store.penalties import TYPES, add_notice, deductions
+
+TRACK_ZH = {"general": "一般违规", "commitment": "违背承诺/滥发信息", "severe": "严重违规"}
+
+
+def _sanction_json(x: Sanction) -> dict[str, Any]:
+    return {
+        "type": x.type,
+        "node": x.node,
+        "reached_at": iso(x.reached_at),
+        "ends_at": iso(x.ends_at),
+        "active": x.active,
+        "measures": x.measures_zh,
+        "measures_en": x.measures_en,
+        "fine_yuan": str(x.fine_yuan),
+        "skipped_nodes": list(x.skipped_nodes),
+    }
+
+
+def _standing_json(st: Standing) -> dict[str, Any]:
+    return {
+        "at": iso(st.at),
+        "cycle_start": iso(st.cycle_start),
+        "points": {
+            "general": st.general_points,
+            "commitment": st.commitment_points,
+            "severe": st.severe_points,
+            "by_type": dict(st.by_type),
+        },
+        "sanctions": [_sanction_json(x) for x in st.sanctions],
+        "active": [_sanction_json(x) for x in st.active],
+        "next": [
+            {
+                "type": n.type,
+                "points_now": n.points_now,
+                "node": n.node,
+                "points_left": n.points_left,
+                "measures": n.measures_zh,
+                "fine_yuan": str(n.fine_yuan),
+            }
+            for n in st.next_nodes
+        ],
+        "cleared_out": st.cleared_out,
+    }
+
+
+@click.group("ledger", invoke_without_command=True)
+@at_option
+@format_option
+@db_option
+@click.pass_context
+def ledger_group(ctx: click.Context, at_text: str | None, fmt: str, db_url: str | None) -> None:
+    """扣分台账：本周期各类扣分、正在执行和下一个处罚节点。
+
+    Penalty ledger: points this cycle by type (from confirmed findings and the
+    platform's notices), sanctions running, and how far the next node is.
+    """
+    ctx.obj = {"db_url": db_url}
+    if ctx.invoked_subcommand is not None:
+        return
+    at = when(at_text)
+    rs = load_rules()
+    rules = LedgerRules.from_settings(rs.settings)
+    engine = open_db(db_url)
+    with store_errors(db_url), session(engine) as s:
+        st = rules.standing([d for d in deductions(s, rs) if d.at <= at], at)
+    if fmt == "json":
+        emit_json(_standing_json(st))
+        return
+    start = Policy.default().to_china(st.cycle_start).strftime("%Y-%m-%d")
+    click.echo(f"扣分台账（本周期自 {start} 起，按 {local(at)} 计）")
+    click.echo(
+        f"一般违规 {st.general_points} 分（其中违背承诺/滥发信息 {st.commitment_points} 分），"
+        f"严重违规 {st.severe_points} 分"
+    )
+    for x in st.sanctions:
+        click.echo(
+            f"本周期已触发：{local(x.reached_at)} {TRACK_ZH[x.type]} {x.node} 分 → {x.measures_zh}"
+        )
+    if st.active:
+        click.echo("正在执行的处罚：")
+        for x in st.active:
+            until = local(x.ends_at) if x.ends_at else "永久"
+            click.echo(f"  {TRACK_ZH[x.type]} {x.node} 分：{x.measures_zh}（至 {until}）")
+    else:
+        click.echo("没有正在执行的处罚。")
+    for n in st.next_nodes:
+        click.echo(
+            f"下一节点：{TRACK_ZH[n.type]} 再扣 {n.points_left} 分达到 {n.node} 分 → {n.measures_zh}"
+        )
+    if st.cleared_out:
+        click.echo("店铺已达清退节点。")
+
+
+@ledger_group.command("add")
+@click.option("--points", type=int, required=True, help="扣分。Points.")
+@click.option("--type", "type_", type=click.Choice(list(TYPES)), required=True)
+@click.option("--note", help="平台通知内容或违规原因。")
+@click.option("--by", "actor", default="", help="录入人。")
+@at_option
+@db_option
+@click.pass_obj
+def ledger_add(
+    obj: dict[str, Any],
+    points: int,
+    type_: str,
+    note: str | None,
+    actor: str,
+    at_text: str | None,
+    db_url: str | None,
+) -> None:
+    """手工录入一条平台扣分通知。Record a platform penalty notice by hand."""
+    url = db_url or obj["db_url"]
+    at = when(at_text)
+    engine = open_db(url)
+    try:
+        with store_errors(url), writing(engine) as s:
+            notice = add_notice(
+                s,
+                at=at,
+                points=points,
+                type_=type_,
+                note=note,
+                by=actor or None,
+                now=Policy.default().china_now(),
+            )
+            nid = notice.id
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+    click.echo(f"已录入扣分通知 {nid}：{TRACK_ZH.get(type_, type_)} {points} 分")
+
+
+@ledger_group.command("what-if")
+@click.argument("finding_id", type=int)
+@format_option
+@db_option
+@click.pass_obj
+def ledger_what_if(obj: dict[str, Any], finding_id: int, fmt: str, db_url: str | None) -> None:
+    """若确认这条质检问题，台账会怎样。What confirming this finding would do to the ledger."""
+    from .ledger import Deduction
+
+    url = db_url or obj["db_url"]
+    rs = load_rules()
+    rules = LedgerRules.from_settings(rs.settings)
+    engine = open_db(url)
+    with store_errors(url), session(engine) as s:
+        f = s.get(StoredFinding, finding_id)
+        if f is None:
+            raise BadInput(f"没有编号为 {finding_id} 的问题记录")
+        category = rs.categories.get(f.category)
+        ledger = category.ledger if category else "general"
+        if f.points <= 0 or ledger not in TYPES:
+            click.echo(f"问题 {finding_id}（{f.category}）不扣分，不影响台账。")
+            return
+        at = f.time or f.found_at
+        new = Deduction(at=at, points=f.points, type=ledger, note=cell(f.evidence, 40))  # type: ignore[arg-type]
+        already = [d for d in deductions(s, rs) if d.source != f"finding:{f.id}" and d.at <= at]
+        result = rules.what_if(already, new, at)
+    if fmt == "json":
+        emit_json(
+            {
+                "finding": finding_id,
+                "sentence": result.sentence_zh,
+                "sentence_en": result.sentence_en,
+                "triggered": [_sanction_json(x) for x in result.triggered],
+            }
+        )
+        return
+    click.echo(result.sentence_zh)
+
+
+COMMANDS: list[click.Command] = [ledger_group]
