@@ -25,7 +25,6 @@ BIN="$(bindir)"
 # The server refuses to run as root: run it as the postgres user when we are root.
 as_owner() {
   if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --home-dir "$DIR" postgres
     runuser -u postgres -- "$@"
   else
     "$@"
@@ -33,7 +32,10 @@ as_owner() {
 }
 
 mkdir -p "$DIR"
-[ "$(id -u)" = 0 ] && chown postgres "$DIR" 2>/dev/null || true
+if [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || useradd --system --home-dir "$DIR" postgres
+  chown postgres "$DIR"
+fi
 if [ ! -f "$DIR/data/PG_VERSION" ]; then
   as_owner "$BIN/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 --locale=C >&2
 fi
