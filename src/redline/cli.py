@@ -20,7 +20,7 @@ import click
 import yaml
 
 from . import __version__
-from .clikit import BadInput, pad, width
+from .clikit import BadInput, cell, pad, width
 from .engine import Guard
 from .evaluate import Report, score
 from .jsonl import InputError, read_conversations
@@ -250,7 +250,7 @@ def render_table(findings: list[Finding], rs: RuleSet, lang: str) -> str:
                 sev,
                 str(f.points),
                 f.rule,
-                f"{one_line(f.evidence)} [{f.start}:{f.end}]",
+                f"{cell(f.evidence)} [{f.start}:{f.end}]",
             ]
         )
     widths = [max(width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
@@ -264,11 +264,6 @@ def render_table(findings: list[Finding], rs: RuleSet, lang: str) -> str:
             buf.write(f"    {label_fix}: {f.suggestion}\n")
     buf.write("\n")
     return buf.getvalue()
-
-
-def one_line(s: str) -> str:
-    cleaned = "".join(c if c.isprintable() else " " for c in s)
-    return cleaned if len(cleaned) <= 40 else cleaned[:39] + "…"
 
 
 def render_summary(s: dict[str, Any], lang: str) -> str:
@@ -353,9 +348,9 @@ def render_report(report: Report) -> str:
         f"{report.points_checked}, wrong {len(report.points_wrong)}\n"
     )
     for (conv, msg, cat), text in report.misses:
-        buf.write(f"MISS  {conv} #{msg} {cat}: {one_line(text)}\n")
+        buf.write(f"MISS  {conv} #{msg} {cat}: {cell(text)}\n")
     for (conv, msg, cat), f in report.false_alarms:
-        buf.write(f"FALSE {conv} #{msg} {cat} ({f.rule}): {one_line(f.evidence)}\n")
+        buf.write(f"FALSE {conv} #{msg} {cat} ({f.rule}): {cell(f.evidence)}\n")
     for (conv, msg, cat), want, got in report.points_wrong:
         buf.write(f"POINTS {conv} #{msg} {cat}: expected {want}, got {got}\n")
     return buf.getvalue()

@@ -404,11 +404,10 @@ def case_show(
     engine = open_db(url)
     with store_errors(url), session(engine) as s:
         desk = Desk(s)
-        views = [v for v in desk.open_cases(at) if v.case.id == case_id]
         case = s.get(Case, case_id)
         if case is None:
             raise BadInput(f"没有编号为 {case_id} 的售后单")
-        view = views[0] if views else CaseView(case, [], rules.urgency([], at))
+        view = desk.view(case, at)
         events = desk.history(case_id)
         if fmt == "json":
             data = case_json(view, at)

@@ -23,7 +23,7 @@ from .packs import load_rules
 from .policy import Policy
 from .store import session, writing
 from .store.models import StoredFinding
-from .store.penalties import TYPES, add_notice, deductions
+from .store.penalties import TYPES, add_notice, deductions, ledger_type
 
 TRACK_ZH = {"general": "一般违规", "commitment": "违背承诺/滥发信息", "severe": "严重违规"}
 
@@ -172,9 +172,8 @@ def ledger_what_if(obj: dict[str, Any], finding_id: int, fmt: str, db_url: str |
         f = s.get(StoredFinding, finding_id)
         if f is None:
             raise BadInput(f"没有编号为 {finding_id} 的问题记录")
-        category = rs.categories.get(f.category)
-        ledger = category.ledger if category else "general"
-        if f.points <= 0 or ledger not in TYPES:
+        ledger = ledger_type(rs, f.category)
+        if f.points <= 0 or ledger is None:
             click.echo(f"问题 {finding_id}（{f.category}）不扣分，不影响台账。")
             return
         at = f.time or f.found_at

@@ -233,12 +233,13 @@ def _review_command(action: str, help_text: str) -> click.Command:
     return qa_group.command(action)(command)
 
 
-_review_command("confirm", "主管确认问题成立（计入扣分台账）。A supervisor confirms a finding.")
-_review_command(
-    "dismiss", "主管驳回问题（误报），须写理由。A supervisor dismisses it as a false alarm."
-)
-_review_command("appeal", "客服对问题提出申诉，须写理由。The agent appeals a finding.")
-assert set(REVIEW_ACTIONS) == {"confirm", "dismiss", "appeal"}
+REVIEW_HELP = {
+    "confirm": "主管确认问题成立（计入扣分台账）。A supervisor confirms a finding.",
+    "dismiss": "主管驳回问题（误报），须写理由。A supervisor dismisses it as a false alarm.",
+    "appeal": "客服对问题提出申诉，须写理由。The agent appeals a finding.",
+}
+for _action in REVIEW_ACTIONS:
+    _review_command(_action, REVIEW_HELP[_action])
 
 
 @qa_group.command("false-alarms")

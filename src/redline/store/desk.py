@@ -262,15 +262,17 @@ class Desk:
             )
         )
 
+    def view(self, case: Case, at: datetime) -> CaseView:
+        """A case with its stored clocks and where it stands at ``at``."""
+        cl = [Clock(c.clock, c.due_at) for c in case.clocks]
+        return CaseView(case, cl, rules.urgency(cl, at))
+
     def open_cases(self, at: datetime, due_within: timedelta | None = None) -> list[CaseView]:
         """Open cases by urgency: overdue first (most overdue on top), then due soonest."""
         q = select(Case).where(Case.closed_at.is_(None)).options(selectinload(Case.clocks))
         if due_within is not None:
             q = q.where(Case.due_at.is_not(None), Case.due_at <= at + due_within)
-        views = []
-        for case in self.s.scalars(q):
-            cl = [Clock(c.clock, c.due_at) for c in case.clocks]
-            views.append(CaseView(case, cl, rules.urgency(cl, at)))
+        views = [self.view(case, at) for case in self.s.scalars(q)]
         far = datetime.max.replace(tzinfo=at.tzinfo)
         views.sort(
             key=lambda v: (v.urgency.sort_key()[0], v.urgency.sort_key()[1] or far, v.case.id)

@@ -21,15 +21,21 @@ from .models import PenaltyNotice, StoredFinding
 TYPES = ("general", "commitment", "misinformation", "severe")
 
 
+def ledger_type(rs: RuleSet, category: str) -> str | None:
+    """The ledger a category's points go to, or None if they go to none."""
+    found = rs.categories.get(category)
+    ledger = found.ledger if found else "general"
+    return ledger if ledger in TYPES else None
+
+
 def deductions(s: Session, rs: RuleSet) -> list[Deduction]:
     out: list[Deduction] = []
     confirmed = s.scalars(
         select(StoredFinding).where(StoredFinding.status == "confirmed", StoredFinding.points > 0)
     )
     for f in confirmed:
-        category = rs.categories.get(f.category)
-        ledger = category.ledger if category else "general"
-        if ledger not in TYPES:
+        ledger = ledger_type(rs, f.category)
+        if ledger is None:
             continue
         out.append(
             Deduction(

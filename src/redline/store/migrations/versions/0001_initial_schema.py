@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import redline.store.types
+from redline.store.triggers import append_only, drop_append_only
 
 revision = "0001"
 down_revision = None
@@ -270,36 +271,11 @@ def upgrade() -> None:
             batch_op.f("ix_messages_conversation_id"), ["conversation_id"], unique=False
         )
 
-    _append_only("case_events")
-
-
-def _append_only(table: str) -> None:
-    """Make ``table`` refuse UPDATE and DELETE: history is written once."""
-    message = f"{table} is append-only"
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
-            )
-    else:
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
+    append_only("case_events")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TRIGGER IF EXISTS case_events_no_update")
-        op.execute("DROP TRIGGER IF EXISTS case_events_no_delete")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS case_events_append_only ON case_events")
-        op.execute("DROP FUNCTION IF EXISTS case_events_append_only()")
+    drop_append_only("case_events")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_messages_conversation_id"))
 

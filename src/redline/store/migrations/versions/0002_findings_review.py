@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import redline.store.types
+from redline.store.triggers import append_only, drop_append_only
 
 revision = "0002"
 down_revision = "0001"
@@ -74,36 +75,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("qa_hash", sa.String(length=40), nullable=True))
         batch_op.create_index(batch_op.f("ix_conversations_qa_hash"), ["qa_hash"], unique=False)
 
-    _append_only("finding_reviews")
-
-
-def _append_only(table: str) -> None:
-    """Make ``table`` refuse UPDATE and DELETE (same as 0001 does for case_events)."""
-    message = f"{table} is append-only"
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
-            )
-    else:
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
+    append_only("finding_reviews")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TRIGGER IF EXISTS finding_reviews_no_update")
-        op.execute("DROP TRIGGER IF EXISTS finding_reviews_no_delete")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS finding_reviews_append_only ON finding_reviews")
-        op.execute("DROP FUNCTION IF EXISTS finding_reviews_append_only()")
+    drop_append_only("finding_reviews")
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_conversations_qa_hash"))
         batch_op.drop_column("qa_hash")
