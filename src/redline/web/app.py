@@ -1,0 +1,236 @@
+"""The web app: one FastAPI application serving the REST API and the dashboard.
+
+``create_app()`` wires the store, the guard and the rule packs once; every route
+uses them. Pages and their JSON come from the same view function (see
+:func:`redline.web.views.dual`): ``/cases`` renders HTML, ``/api/cases`` answers
+JSON with the same numbers. The OpenAPI document is ``/api/openapi.json`` (login
+required, like everything but ``/healthz`` and ``/login``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..engine import Guard
+from ..packs import RuleSet
+from ..policy import Policy
+from ..store import data_dir, open_store
+from . import i18n
+from .auth import COOKIE, AuthGate, Sessions, TokenCache
+from .settings import WebSettings
+
+HERE = Path(__file__).parent
+LANG_COOKIE = "redline_lang"
+
+
+class SecurityHeaders:
+    """Strict CSP (no inline script, no third-party origin), no framing, no sniffing."""
+
+    HEADERS = (
+        (
+            b"content-security-policy",
+            b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+    )
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *self.HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def secret_key() -> str:
+    """``REDLINE_SECRET``, else a random key kept (0600) in the data directory."""
+    env = os.environ.get("REDLINE_SECRET")
+    if env:
+        return env
+    path = data_dir() / "secret.key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key)
+    return key
+
+
+def create_app(
+    db_url: str | None = None,
+    rules_dirs: Sequence[str | Path] = (),
+    secret: str | None = None,
+) -> FastAPI:
+    engine = open_store(db_url)
+    guard = Guard.default(rules_dirs)
+    rules: RuleSet = guard.ruleset
+    settings = WebSettings.from_rules(rules)
+    app = FastAPI(
+        title="redline",
+        version=__version__,
+        description="天猫/淘宝客服高压线守卫：发送前检查、质检、售后、扣分台账、指标与告警。",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.engine = engine
+    app.state.guard = guard
+    app.state.rules = rules
+    app.state.rules_dirs = tuple(str(d) for d in rules_dirs)
+    app.state.policy = Policy.from_settings(rules.settings)
+    app.state.settings = settings
+    app.state.sessions = Sessions(secret or secret_key(), settings.session_hours * 3600)
+    app.state.tokens = TokenCache(engine)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    i18n.install(templates.env)
+    app.state.templates = templates
+
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_middleware(
+        AuthGate,
+        engine=engine,
+        sessions=app.state.sessions,
+        tokens=app.state.tokens,
+    )
+    app.add_middleware(SecurityHeaders)
+
+    _errors(app)
+    _meta_routes(app)
+    from . import api, pages
+
+    api.register(app)
+    pages.register(app)
+    return app
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return render(
+            request,
+            "error.html",
+            {"status": exc.status_code, "detail": exc.detail},
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        if wants_json(request):
+            return JSONResponse({"detail": "参数有误 (invalid request)", "errors": errors}, 422)
+        return render(
+            request, "error.html", {"status": 422, "detail": "参数有误 (invalid request)"}, 422
+        )
+
+
+def lang_of(request: Request) -> str:
+    lang = request.cookies.get(LANG_COOKIE)
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    from .auth import Sessions
+
+    sessions: Sessions = request.app.state.sessions
+    data = getattr(request.state, "session", None)
+    new_cookie = None
+    if data is None:
+        data = Sessions.fresh()
+        new_cookie = sessions.dumps(data)
+    lang = lang_of(request)
+    ctx = {
+        "request": request,
+        "user": getattr(request.state, "user", None),
+        "csrf": data.csrf,
+        "lang": lang,
+        "t": i18n.translator(lang),
+        "version": __version__,
+        **context,
+    }
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, template, ctx, status_code=status_code
+    )
+    response.headers["cache-control"] = "no-store"
+    if new_cookie is not None:
+        set_session_cookie(request, response, new_cookie)
+    return response
+
+
+def set_session_cookie(request: Request, response: Response, value: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=request.app.state.sessions.max_age_s,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path may be a redirect target (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _meta_routes(app: FastAPI) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/lang/{code}", include_in_schema=False)
+    async def set_lang(code: str, next: str | None = None) -> RedirectResponse:
+        response = RedirectResponse(safe_next(next), status_code=303)
+        if code in ("zh", "en"):
+            response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax")
+        return response
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str)

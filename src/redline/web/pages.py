@@ -1,0 +1,76 @@
+"""Login, logout, and the page modules, each registering its views."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ..store.accounts import authenticate
+from .app import render, safe_next, set_session_cookie
+from .auth import COOKIE, Sessions, check_csrf
+from .views import EVERYONE, changing, require
+
+
+def register(app: FastAPI) -> None:
+    _login(app)
+    from . import checker_pages, overview_pages, qa_pages
+
+    for module in (overview_pages, checker_pages, qa_pages):
+        module.register(app)
+    for name in ("desk_pages", "ledger_pages", "metrics_pages", "alerts_pages", "admin_pages"):
+        try:
+            module = __import__(f"redline.web.{name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"redline.web.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+def _login(app: FastAPI) -> None:
+    @app.get("/login", include_in_schema=False)
+    def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+        return render(request, "login.html", {"next": safe_next(next), "error": None})
+
+    @app.post("/login", include_in_schema=False)
+    def login(
+        request: Request,
+        name: str = Form(..., max_length=80),
+        password: str = Form(..., max_length=256),
+        csrf_token: str = Form(""),
+        next: str = Form("/"),
+    ) -> Response:
+        sessions: Sessions = request.app.state.sessions
+        if not check_csrf(getattr(request.state, "session", None), csrf_token):
+            return render(
+                request,
+                "login.html",
+                {"next": safe_next(next), "error": "页面已过期，请重新输入 (form expired)"},
+                status_code=403,
+            )
+        with changing(request) as s:
+            principal = authenticate(s, name, password)
+        if principal is None:
+            return render(
+                request,
+                "login.html",
+                {"next": safe_next(next), "error": "用户名或密码错误 (wrong name or password)"},
+                status_code=401,
+            )
+        target = safe_next(next)
+        if target == "/" and principal.role == "agent":
+            target = "/checker"
+        response = RedirectResponse(target, status_code=303)
+        fresh = Sessions.fresh()  # a new CSRF token at login (no session fixation)
+        data = type(fresh)(principal.id, principal.epoch, fresh.csrf)
+        set_session_cookie(request, response, sessions.dumps(data))
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def logout(request: Request, csrf_token: str = Form("")) -> Response:
+        require(request, EVERYONE)
+        if request.state.via == "cookie" and not check_csrf(request.state.session, csrf_token):
+            raise HTTPException(403, "CSRF 校验失败 (CSRF check failed)")
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
