@@ -862,11 +862,8 @@ def demo_desk(out_dir: Path | None, n_orders: int, seed: int, db_url: str | None
     from datetime import date, time
 
     from .demo.generate import generate_month
-    from .importers.chats import read_chats
-    from .importers.orders import read_items, read_orders
-    from .importers.refunds import read_refunds
+    from .demo.load import load_month
     from .store import data_dir
-    from .store.imports import import_chats, import_items, import_orders, import_refunds
 
     policy = Policy.default()
     folder = out_dir or data_dir() / "demo"
@@ -882,33 +879,8 @@ def demo_desk(out_dir: Path | None, n_orders: int, seed: int, db_url: str | None
     engine = open_db(db_url)
     click.echo(f"数据库：{describe(resolve_url(db_url))}\n")
     with store_errors(db_url):
-        steps: list[tuple[str, Callable[[], ImportReport]]] = [
-            (
-                "orders",
-                lambda: import_orders(engine, read_orders(files["orders"]), path=files["orders"]),
-            ),
-            (
-                "items",
-                lambda: import_items(engine, read_items(files["items"]), path=files["items"]),
-            ),
-            (
-                "refunds",
-                lambda: import_refunds(
-                    engine, read_refunds(files["refunds_xlsx"]), path=files["refunds_xlsx"], now=now
-                ),
-            ),
-            (
-                "chats",
-                lambda: import_chats(
-                    engine,
-                    read_chats(files["chats_txt"]),
-                    path=files["chats_txt"],
-                    source="qianniu_txt",
-                ),
-            ),
-        ]
-        for _name, step in steps:
-            print_report(step(), "table")
+        for _name, report in load_month(engine, files, now):
+            print_report(report, "table")
         click.echo(f"\n== 售后待办（按 {local(now)} 计，逾期在前）==")
         with session(engine) as s:
             desk = Desk(s)

@@ -35,7 +35,7 @@ from ..store.accounts import Principal, principal_by_id, principal_by_token
 COOKIE = "redline_session"
 CSRF_HEADER = b"x-csrf-token"
 PUBLIC_PATHS = frozenset({"/healthz", "/login", "/favicon.ico"})
-PUBLIC_PREFIXES = ("/static/",)
+PUBLIC_PREFIXES = ("/static/", "/lang/")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 Scope = MutableMapping[str, Any]

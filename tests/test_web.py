@@ -1,0 +1,413 @@
+"""The web app's core: the login gate, sessions, CSRF, tokens, the pre-send check,
+escaping and masking, and the QA pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+from starlette.routing import Mount, Route
+
+from redline.engine import Guard
+from redline.model import Conversation
+from redline.store import session, writing
+from redline.store.accounts import AuditEvent, set_password
+from redline.store.imports import import_chats
+from redline.store.models import StoredFinding
+from redline.store.qa import rules_fingerprint, run_qa
+from redline.web.i18n import strings
+from tests.web_support import AGENT_ACCOUNT, PASSWORD, Site, csrf_of, make_site
+
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return make_site(tmp_path)
+
+
+def _chat(site: Site) -> str:
+    """One imported conversation with a violation, a phone number and hostile text."""
+    conv = Conversation.from_dict(
+        {
+            "id": "conv-1",
+            "order": {"id": "1001", "buyer": "tb_buyer<b>", "payment": "alipay", "status": "paid"},
+            "messages": [
+                {
+                    "role": "buyer",
+                    "account": "tb_buyer<b>",
+                    "text": "能开发票吗？我电话13812345678",
+                    "time": "2026-11-20T10:00:00+08:00",
+                },
+                {
+                    "role": "agent",
+                    "account": AGENT_ACCOUNT,
+                    "text": "特价商品不开发票哦",
+                    "time": "2026-11-20T10:00:08+08:00",
+                },
+                {
+                    "role": "buyer",
+                    "account": "tb_buyer<b>",
+                    "text": HOSTILE,
+                    "time": "2026-11-20T10:01:00+08:00",
+                },
+            ],
+        }
+    )
+    import_chats(site.engine, [conv])
+    run_qa(site.engine, Guard.default(), rules_fingerprint(), now=datetime.now(UTC))
+    return "conv-1"
+
+
+def _finding_id(site: Site) -> int:
+    with session(site.engine) as s:
+        fid = s.scalar(select(StoredFinding.id).where(StoredFinding.rule.like("invoice%")))
+    assert fid is not None
+    return fid
+
+
+# --- the gate -----------------------------------------------------------------------------------
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def test_every_route_but_health_and_login_needs_a_login(site: Site) -> None:
+    c = site.client()
+    checked = 0
+    for route in site.app.routes:
+        if isinstance(route, Mount):
+            continue
+        assert isinstance(route, APIRoute | Route)
+        path = _concrete(route.path)
+        for method in route.methods or ():
+            if method == "HEAD":
+                continue
+            r = c.request(method, path, follow_redirects=False)
+            checked += 1
+            if route.path in ("/healthz", "/login") or route.path.startswith("/lang/"):
+                assert r.status_code < 500, (method, path)
+                continue
+            if path.startswith("/api/"):
+                assert r.status_code == 401, (method, path, r.status_code)
+            else:
+                assert r.status_code in (303, 401), (method, path, r.status_code)
+                if r.status_code == 303:
+                    assert r.headers["location"].startswith("/login?next=")
+    assert checked > 10
+
+
+def test_health_check_is_public(site: Site) -> None:
+    r = site.client().get("/healthz")
+    assert r.status_code == 200 and r.json()["status"] == "ok"
+
+
+def test_static_files_are_public_but_the_openapi_document_is_not(site: Site) -> None:
+    c = site.client()
+    assert c.get("/static/app.css").status_code == 200
+    assert c.get("/static/vendor/echarts.min.js").status_code == 200
+    assert c.get("/api/openapi.json").status_code == 401
+    doc = site.login("boss").get("/api/openapi.json").json()
+    assert "/api/check" in doc["paths"] and "/api/findings" in doc["paths"]
+
+
+def test_login_wrong_password_is_refused_and_audited(site: Site) -> None:
+    c = site.client()
+    r = c.post(
+        "/login",
+        data={"name": "boss", "password": "nope-nope", "csrf_token": csrf_of(c, "/login")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 401 and "用户名或密码错误" in r.text
+    assert c.get("/api/me").status_code == 401
+    with session(site.engine) as s:
+        actions = [e.action for e in s.scalars(select(AuditEvent))]
+    assert "login_failed" in actions
+
+
+def test_login_needs_the_form_token(site: Site) -> None:
+    c = site.client()
+    c.get("/login")
+    r = c.post("/login", data={"name": "boss", "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 403
+
+
+def test_login_does_not_redirect_off_site(site: Site) -> None:
+    c = site.client()
+    r = c.post(
+        "/login",
+        data={
+            "name": "boss",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(c, "/login"),
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/"
+
+
+def test_agents_land_on_the_checker(site: Site) -> None:
+    c = site.client()
+    r = c.post(
+        "/login",
+        data={"name": "xiaomei", "password": PASSWORD, "csrf_token": csrf_of(c, "/login")},
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/checker"
+
+
+def test_logout_ends_the_session(site: Site) -> None:
+    c = site.login("boss")
+    assert c.get("/api/me").json()["name"] == "boss"
+    r = c.post("/logout", data={"csrf_token": csrf_of(c, "/findings")}, follow_redirects=False)
+    assert r.status_code == 303
+    assert c.get("/api/me").status_code == 401
+
+
+def test_sessions_expire(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    import itsdangerous.timed
+
+    c = site.login("boss")
+    assert c.get("/api/me").status_code == 200
+    hours = site.app.state.settings.session_hours
+    real = itsdangerous.timed.time.time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real() + hours * 3600 + 60)
+    assert c.get("/api/me").status_code == 401
+
+
+def test_a_password_change_ends_old_sessions(site: Site) -> None:
+    c = site.login("boss")
+    with writing(site.engine) as s:
+        set_password(s, "boss", "another-pass-2")
+    assert c.get("/api/me").status_code == 401
+
+
+def test_a_tampered_cookie_is_anonymous(site: Site) -> None:
+    c = site.login("boss")
+    value = c.cookies.get("redline_session")
+    assert value
+    c.cookies.set("redline_session", value[:-3] + "AAA")
+    assert c.get("/api/me").status_code == 401
+
+
+def test_security_headers(site: Site) -> None:
+    r = site.client().get("/login")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert r.headers["x-frame-options"] == "DENY"
+
+
+# --- roles and tokens -----------------------------------------------------------------------------
+
+
+def test_bearer_tokens(site: Site) -> None:
+    c = site.client()
+    ok = c.get("/api/me", headers={"Authorization": f"Bearer {site.agent_token}"})
+    assert ok.json() == {"name": "xiaomei", "role": "agent", "agent_account": AGENT_ACCOUNT}
+    bad = c.get("/api/me", headers={"Authorization": "Bearer rl_nope"})
+    assert bad.status_code == 401
+
+
+def test_agents_do_not_see_shop_views(site: Site) -> None:
+    headers = {"Authorization": f"Bearer {site.agent_token}"}
+    c = site.client()
+    assert c.get("/api/overview", headers=headers).status_code == 403
+    assert c.get("/api/findings", headers=headers).status_code == 200
+    boss = {"Authorization": f"Bearer {site.boss_token}"}
+    assert c.get("/api/overview", headers=boss).status_code == 200
+
+
+def test_an_agent_sees_only_their_own_findings(site: Site) -> None:
+    _chat(site)
+    c = site.client()
+    mine = c.get("/api/findings", headers={"Authorization": f"Bearer {site.agent_token}"}).json()
+    assert mine["total"] >= 1
+    assert {f["account"] for f in mine["findings"]} == {AGENT_ACCOUNT}
+    other = site.login("ajie").get("/api/findings").json()
+    assert other["total"] == 0
+    # and they cannot open someone else's conversation
+    assert site.login("ajie").get("/api/conversations/conv-1").status_code == 403
+
+
+# --- the pre-send check -------------------------------------------------------------------------
+
+
+def _check(site: Site, body: object, query: str = "") -> tuple[int, dict[str, object]]:
+    r = site.client().post(
+        "/api/check" + query,
+        headers={"Authorization": f"Bearer {site.agent_token}"},
+        content=json.dumps(body, ensure_ascii=False).encode(),
+    )
+    return r.status_code, r.json()
+
+
+def test_check_judges_the_reply_about_to_be_sent(site: Site) -> None:
+    status, data = _check(
+        site,
+        {
+            "messages": [
+                {"role": "agent", "text": "加我微信转账便宜点"},
+                {"role": "buyer", "text": "能开发票吗"},
+                {"role": "agent", "text": "特价商品不开发票哦"},
+            ]
+        },
+    )
+    assert status == 200 and data["ok"] is False
+    findings = data["findings"]
+    assert isinstance(findings, list)
+    assert {f["message"] for f in findings} == {2}
+    assert findings[0]["category"] == "invoice" and findings[0]["suggestion"]
+    text = "特价商品不开发票哦"
+    assert text[findings[0]["start"] : findings[0]["end"]] == findings[0]["evidence"]
+
+
+def test_check_all_judges_every_message(site: Site) -> None:
+    _status, data = _check(
+        site,
+        {
+            "messages": [
+                {"role": "agent", "text": "加我微信转账便宜点"},
+                {"role": "agent", "text": "特价商品不开发票哦"},
+            ]
+        },
+        "?all=true",
+    )
+    findings = data["findings"]
+    assert isinstance(findings, list)
+    assert {f["message"] for f in findings} == {0, 1}
+
+
+def test_a_clean_reply_is_ok(site: Site) -> None:
+    status, data = _check(site, {"messages": [{"role": "agent", "text": "亲，可以开发票的"}]})
+    assert status == 200 and data == {"ok": True, "findings": [], "summary": data["summary"]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[1,2]",
+        b'{"messages": []}',
+        b'{"messages": [{"role": "boss", "text": "x"}]}',
+        b'{"messages": [{"role": "agent", "text": 5}]}',
+        b'{"messages": "x"}',
+        b'{"shop": 3, "messages": [{"role": "agent", "text": "x"}]}',
+        b"\xff\xfe",
+    ],
+)
+def test_check_rejects_bad_bodies_with_a_clear_400(site: Site, body: bytes) -> None:
+    r = site.client().post(
+        "/api/check", headers={"Authorization": f"Bearer {site.agent_token}"}, content=body
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"]
+
+
+def test_check_refuses_huge_bodies(site: Site) -> None:
+    limit = site.app.state.settings.check_max_kib * 1024
+    body = json.dumps({"messages": [{"role": "agent", "text": "亲" * limit}]}).encode()
+    r = site.client().post(
+        "/api/check", headers={"Authorization": f"Bearer {site.agent_token}"}, content=body
+    )
+    assert r.status_code == 413
+
+
+def test_check_from_the_browser_needs_the_csrf_header(site: Site) -> None:
+    c = site.login("xiaomei")
+    body = {"messages": [{"role": "agent", "text": "特价商品不开发票哦"}]}
+    assert c.post("/api/check", json=body).status_code == 403
+    token = csrf_of(c, "/checker")
+    r = c.post("/api/check", json=body, headers={"X-CSRF-Token": token})
+    assert r.status_code == 200 and r.json()["findings"]
+
+
+# --- pages: escaping, masking, review -------------------------------------------------------------
+
+
+def test_hostile_chat_text_renders_as_text_and_phones_are_masked(site: Site) -> None:
+    cid = _chat(site)
+    page = site.login("boss").get(f"/conversations/{cid}")
+    assert page.status_code == 200
+    assert "<script>alert(1)" not in page.text and "<img src=x" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "13812345678" not in page.text and "138****5678" in page.text
+    assert '<mark class="hit"' in page.text  # the evidence is highlighted in place
+    assert "特价商品不开发票" in page.text
+
+
+def test_review_from_the_page(site: Site) -> None:
+    _chat(site)
+    fid = _finding_id(site)
+    c = site.login("boss")
+    token = csrf_of(c, "/findings")
+    r = c.post(
+        f"/findings/{fid}/review", data={"action": "dismiss", "reason": ""}, follow_redirects=False
+    )
+    assert r.status_code == 403  # no CSRF token
+    r = c.post(
+        f"/findings/{fid}/review?next=/findings",
+        data={"action": "dismiss", "reason": "", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "msg=" in r.headers["location"]  # a reason is required
+    r = c.post(
+        f"/findings/{fid}/review",
+        data={"action": "dismiss", "reason": "买家原话", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    with session(site.engine) as s:
+        assert s.get(StoredFinding, fid).status == "dismissed"  # type: ignore[union-attr]
+
+
+def test_review_over_the_api_and_who_may_do_what(site: Site) -> None:
+    _chat(site)
+    fid = _finding_id(site)
+    c = site.client()
+    agent = {"Authorization": f"Bearer {site.agent_token}"}
+    boss = {"Authorization": f"Bearer {site.boss_token}"}
+    url = f"/api/findings/{fid}/review"
+    assert c.post(url, headers=agent, json={"action": "confirm"}).status_code == 403
+    r = c.post(url, headers=agent, json={"action": "appeal", "reason": "买家要求的"})
+    assert r.status_code == 200 and r.json()["finding"]["status"] == "appealed"
+    r = c.post(url, headers=boss, json={"action": "confirm"})
+    assert r.json()["finding"]["status"] == "confirmed"
+    assert [h["action"] for h in r.json()["history"]] == ["appeal", "confirm"]
+    again = c.post(url, headers=agent, json={"action": "appeal"})
+    assert again.status_code == 409  # a reason is required
+
+
+def test_pages_and_json_agree(site: Site) -> None:
+    _chat(site)
+    c = site.login("boss")
+    data = c.get("/api/findings").json()
+    page = c.get("/findings").text
+    for f in data["findings"]:
+        assert f'data-finding="{f["id"]}"' in page
+
+
+def test_english_is_available(site: Site) -> None:
+    c = site.login("boss")
+    r = c.get("/lang/en?next=/checker", follow_redirects=True)
+    assert "Check before you send" in r.text
+    assert 'lang="en"' in r.text
+
+
+def test_every_ui_string_used_exists_in_both_languages() -> None:
+    table = strings()
+    root = Path(__file__).parent.parent / "src" / "redline" / "web"
+    used: set[str] = set()
+    for path in (root / "templates").glob("*.html"):
+        used |= set(
+            re.findall(r"""(?<![\w.])t\(\s*'([a-z_.]+)'\s*\)""", path.read_text(encoding="utf-8"))
+        )
+    missing = sorted(k for k in used if k not in table)
+    assert missing == []
+    assert all(v["zh"] and v["en"] for v in table.values())

@@ -1,0 +1,64 @@
+"""Shared helpers for the web tests: a store with users, and logged-in clients."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from redline.store import open_store, writing
+from redline.store.accounts import add_user, create_token
+from redline.store.models import Base
+from redline.web import create_app
+
+PASSWORD = "correct-horse-1"
+SECRET = "test-secret-" + "x" * 32
+AGENT_ACCOUNT = "云朵家居旗舰店:小美"
+
+
+@dataclass
+class Site:
+    app: FastAPI
+    engine: Engine
+    url: str
+    agent_token: str
+    boss_token: str
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, base_url="http://testserver")
+
+    def login(self, name: str, password: str = PASSWORD) -> TestClient:
+        c = self.client()
+        r = c.post(
+            "/login",
+            data={"name": name, "password": password, "csrf_token": csrf_of(c, "/login")},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        return c
+
+
+def csrf_of(c: TestClient, path: str) -> str:
+    page = c.get(path)
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found[1]
+
+
+def make_site(tmp_path: Path) -> Site:
+    url = str(tmp_path / "web.db")
+    engine = open_store(url)
+    Base.metadata.create_all(engine)  # TODO(accounts migration): drop once 0006 lands
+    with writing(engine) as s:
+        add_user(s, "admin", "admin", PASSWORD)
+        add_user(s, "boss", "supervisor", PASSWORD)
+        add_user(s, "xiaomei", "agent", PASSWORD, AGENT_ACCOUNT)
+        add_user(s, "ajie", "agent", PASSWORD, "云朵家居旗舰店:阿杰")
+        agent_token = create_token(s, "xiaomei", "test")
+        boss_token = create_token(s, "boss", "test")
+    app = create_app(url, secret=SECRET)
+    return Site(app, engine, url, agent_token, boss_token)
