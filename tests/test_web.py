@@ -21,7 +21,7 @@ from redline.store.imports import import_chats
 from redline.store.models import StoredFinding
 from redline.store.qa import rules_fingerprint, run_qa
 from redline.web.i18n import strings
-from tests.web_support import AGENT_ACCOUNT, PASSWORD, Site, csrf_of, make_site
+from web_support import AGENT_ACCOUNT, PASSWORD, Site, csrf_of, make_site
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
