@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 
 from redline.store import open_store, writing
 from redline.store.accounts import add_user, create_token
-from redline.store.models import Base
 from redline.web import create_app
 
 PASSWORD = "correct-horse-1"
@@ -52,7 +51,6 @@ def csrf_of(c: TestClient, path: str) -> str:
 def make_site(tmp_path: Path) -> Site:
     url = str(tmp_path / "web.db")
     engine = open_store(url)
-    Base.metadata.create_all(engine)  # TODO(accounts migration): drop once 0006 lands
     with writing(engine) as s:
         add_user(s, "admin", "admin", PASSWORD)
         add_user(s, "boss", "supervisor", PASSWORD)
