@@ -1,0 +1,162 @@
+"""A real server with a demo month in it, and Debian's Chromium to drive it.
+
+Used by the browser tests and ``scripts/screenshots.py``. The browser is the
+system Chromium (``apt-get install chromium``, done by ``make setup``); no
+browser is downloaded. ``REDLINE_CHROMIUM`` overrides its path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from redline.demo.generate import generate_month
+from redline.demo.load import demo_agents, load_month, review_sample, run_demo_qa
+from redline.engine import Guard
+from redline.model import Conversation
+from redline.policy import Policy
+from redline.store import open_store, writing
+from redline.store.accounts import add_user
+from redline.store.imports import import_chats
+
+PASSWORD = "browser-pass-1"
+SHOP = "云朵家居旗舰店"
+HOSTILE_ID = "hostile-1"
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+
+
+def chromium_path() -> str | None:
+    env = os.environ.get("REDLINE_CHROMIUM")
+    if env:
+        return env
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@dataclass
+class Server:
+    url: str
+    db: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build_demo(folder: Path, orders: int = 120) -> Path:
+    """A store with a demo month ending now, QA run, a sample reviewed, demo users."""
+    policy = Policy.default()
+    now = policy.china_now().replace(microsecond=0)
+    files = generate_month(
+        folder / "exports",
+        seed=11,
+        start=(now - timedelta(days=30)).date(),
+        days=30,
+        orders=orders,
+        now=now,
+        shop=SHOP,
+    )
+    db = folder / "browser.db"
+    engine = open_store(str(db))
+    load_month(engine, files, now)
+    hostile = Conversation.from_dict(
+        {
+            "id": HOSTILE_ID,
+            "messages": [
+                {"role": "buyer", "account": "tb_<b>evil</b>", "text": HOSTILE,
+                 "time": (now - timedelta(hours=2)).isoformat()},
+                {"role": "agent", "account": f"{SHOP}:小美", "text": "特价商品不开发票哦",
+                 "time": (now - timedelta(hours=2) + timedelta(seconds=20)).isoformat()},
+            ],
+        }
+    )
+    import_chats(engine, [hostile])
+    run_demo_qa(engine, Guard.default(), now)
+    review_sample(engine, now)
+    with writing(engine) as s:
+        add_user(s, "admin", "admin", PASSWORD)
+        add_user(s, "boss", "supervisor", PASSWORD)
+        for login, account in demo_agents(SHOP):
+            add_user(s, login, "agent", PASSWORD, account)
+    engine.dispose()
+    return db
+
+
+@contextmanager
+def running_server(db: Path) -> Iterator[Server]:
+    port = _free_port()
+    env = dict(os.environ, REDLINE_DATABASE_URL=str(db), REDLINE_SECRET="browser" * 8)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "redline.web.main:app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.2)
+        yield Server(f"http://127.0.0.1:{port}", db)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+SCREENSHOT_PAGES = [
+    "/", "/checker", "/findings", f"/conversations/{HOSTILE_ID}", "/cases", "/returns",
+    "/handoff", "/ledger", "/metrics", "/alerts", "/imports",
+]
+
+
+def shoot(
+    browser: Any,
+    base_url: str,
+    out_dir: Path,
+    pages: list[str] | None = None,
+    widths: list[int] | None = None,
+    user: str = "boss",
+) -> list[Path]:
+    """Log in and save a full-page PNG of each page at each width; return the files."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    for width in widths or [1280, 390]:
+        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(base_url + "/login")
+        page.fill('input[name="name"]', user)
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('button[type="submit"]')
+        page.wait_for_load_state("networkidle")
+        for path in pages or SCREENSHOT_PAGES:
+            page.goto(base_url + path)
+            page.wait_for_load_state("networkidle")
+            name = (path.strip("/").replace("/", "_") or "overview") + f"-{width}.png"
+            target = out_dir / name
+            page.screenshot(path=str(target), full_page=True)
+            files.append(target)
+        context.close()
+    return files

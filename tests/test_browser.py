@@ -1,0 +1,179 @@
+"""Browser tests: Playwright driving Debian's Chromium against the real server.
+
+Skipped when no Chromium is installed, unless ``REDLINE_REQUIRE_BROWSER=1`` (set
+by CI and ``make test``), which turns a missing browser into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from browser_support import (
+    HOSTILE_ID,
+    PASSWORD,
+    Server,
+    build_demo,
+    chromium_path,
+    running_server,
+    shoot,
+)
+
+CHROMIUM = chromium_path()
+if CHROMIUM is None:
+    if os.environ.get("REDLINE_REQUIRE_BROWSER") == "1":
+        raise RuntimeError("REDLINE_REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)")
+    pytest.skip("no Chromium installed", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+PAGES = ["/", "/checker", "/findings", "/cases", "/returns", "/handoff", "/ledger", "/metrics",
+         "/alerts", "/imports", "/users", "/audit", "/rules", "/orders/late"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    db = build_demo(tmp_path_factory.mktemp("browser"))
+    with running_server(db) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
+    yield pg
+    context.close()
+    assert errors == [], errors
+
+
+def login(page: Page, server: Server, name: str = "boss") -> None:
+    page.goto(server.url + "/")
+    expect(page).to_have_url(f"{server.url}/login?next=%2F")
+    page.fill('input[name="name"]', name)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_load_state("networkidle")
+
+
+def test_log_in_and_see_the_overview(page: Page, server: Server) -> None:
+    login(page, server)
+    expect(page.locator("h1")).to_have_text("今日概览")
+    expect(page.locator(".tile").first).to_be_visible()
+    expect(page.get_by_text("本周期一般违规扣分")).to_be_visible()
+
+
+def test_a_wrong_password_stays_on_the_login_page(page: Page, server: Server) -> None:
+    page.goto(server.url + "/login")
+    page.fill('input[name="name"]', "boss")
+    page.fill('input[name="password"]', "wrong-password")
+    page.click('button[type="submit"]')
+    expect(page.locator(".error")).to_contain_text("用户名或密码错误")
+
+
+def test_a_conversation_shows_the_finding_highlighted(page: Page, server: Server) -> None:
+    login(page, server)
+    page.goto(f"{server.url}/conversations/{HOSTILE_ID}")
+    hit = page.locator("mark.hit").first
+    expect(hit).to_be_visible()
+    expect(hit).to_contain_text("不开发票")
+    expect(page.locator("aside.finding .suggest").first).to_be_visible()
+
+
+def test_hostile_chat_text_is_shown_as_text(page: Page, server: Server) -> None:
+    login(page, server)
+    page.goto(f"{server.url}/conversations/{HOSTILE_ID}")
+    bubble = page.locator(".msg.role-buyer .bubble").first
+    expect(bubble).to_contain_text("<script>window.__pwned=1</script>")
+    expect(bubble).to_contain_text("<img src=x onerror=")
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator(".bubble img").count() == 0
+    assert page.locator(".bubble script").count() == 0
+
+
+def test_the_checker_flags_as_you_type(page: Page, server: Server) -> None:
+    login(page, server, "xiaomei")
+    expect(page).to_have_url(f"{server.url}/checker")
+    page.fill("#reply", "亲，可以开发票的")
+    expect(page.locator("#verdict")).to_have_text("没有发现问题，可以发送。")
+    page.locator("#reply").fill("")
+    page.locator("#reply").press_sequentially("特价商品不开发票哦", delay=20)
+    expect(page.locator("#verdict")).to_have_text("触碰高压线，请修改后再发送！")
+    first = page.locator("#results .finding").first
+    expect(first.locator(".badge")).to_have_text("发票问题")
+    expect(first.locator(".suggest .text")).not_to_be_empty()
+    expect(page.locator("#highlight mark.hit")).to_have_text("特价商品不开发票")
+
+
+def test_dismiss_a_finding(page: Page, server: Server) -> None:
+    login(page, server)
+    page.goto(f"{server.url}/findings?status=open")
+    card = page.locator("li.finding").first
+    fid = card.get_attribute("data-finding")
+    card.locator('input[name="reason"]').fill("买家原话引用，非客服承诺")
+    card.locator('button[value="dismiss"]').click()
+    expect(page.locator(".notice")).to_contain_text("已保存")
+    page.goto(f"{server.url}/findings?status=dismissed")
+    expect(page.locator(f'li.finding[data-finding="{fid}"]')).to_be_visible()
+
+
+def _case_with_action(page: Page, server: Server) -> Any:
+    page.goto(f"{server.url}/cases")
+    links = page.locator("a[href^='/cases/']")
+    for i in range(links.count()):
+        href = links.nth(i).get_attribute("href")
+        if not href or not href.split("/")[-1].isdigit():
+            continue
+        page.goto(server.url + href)
+        form = page.locator("form.case-action").filter(has=page.locator('input[value="refund"], button[value="refund"]'))
+        if form.count():
+            return href
+    return None
+
+
+def test_resolve_a_case(page: Page, server: Server) -> None:
+    login(page, server)
+    href = _case_with_action(page, server)
+    assert href, "no case with a refund action in the demo month"
+    form = page.locator("form.case-action").filter(
+        has=page.locator('input[value="refund"], button[value="refund"]')
+    ).first
+    note = form.locator('textarea[name="note"], input[name="note"]')
+    if note.count():
+        note.first.fill("已同意退款（浏览器测试）")
+    form.locator('button[type="submit"]').first.click()
+    expect(page.locator(".notice")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("已退款")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_fit_a_phone(browser: Browser, server: Server, path: str) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    login(page, server, "admin")
+    page.goto(server.url + path)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").count() >= 1, path
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{path} is {width}px wide at 390px"
+    context.close()
+
+
+def test_screenshots_target_writes_files(tmp_path: Path, browser: Browser, server: Server) -> None:
+    files = shoot(browser, server.url, tmp_path, pages=["/", "/checker"], widths=[390])
+    assert files and all(f.stat().st_size > 1000 for f in files)
