@@ -79,10 +79,18 @@ def build_demo(folder: Path, orders: int = 120) -> Path:
         {
             "id": HOSTILE_ID,
             "messages": [
-                {"role": "buyer", "account": "tb_<b>evil</b>", "text": HOSTILE,
-                 "time": (now - timedelta(hours=2)).isoformat()},
-                {"role": "agent", "account": f"{SHOP}:小美", "text": "特价商品不开发票哦",
-                 "time": (now - timedelta(hours=2) + timedelta(seconds=20)).isoformat()},
+                {
+                    "role": "buyer",
+                    "account": "tb_<b>evil</b>",
+                    "text": HOSTILE,
+                    "time": (now - timedelta(hours=2)).isoformat(),
+                },
+                {
+                    "role": "agent",
+                    "account": f"{SHOP}:小美",
+                    "text": "特价商品不开发票哦",
+                    "time": (now - timedelta(hours=2) + timedelta(seconds=20)).isoformat(),
+                },
             ],
         }
     )
@@ -103,8 +111,18 @@ def running_server(db: Path) -> Iterator[Server]:
     port = _free_port()
     env = dict(os.environ, REDLINE_DATABASE_URL=str(db), REDLINE_SECRET="browser" * 8)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "redline.web.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "redline.web.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
     )
     try:
@@ -127,8 +145,17 @@ def running_server(db: Path) -> Iterator[Server]:
 
 
 SCREENSHOT_PAGES = [
-    "/", "/checker", "/findings", f"/conversations/{HOSTILE_ID}", "/cases", "/returns",
-    "/handoff", "/ledger", "/metrics", "/alerts", "/imports",
+    "/",
+    "/checker",
+    "/findings",
+    f"/conversations/{HOSTILE_ID}",
+    "/cases",
+    "/returns",
+    "/handoff",
+    "/ledger",
+    "/metrics",
+    "/alerts",
+    "/imports",
 ]
 
 

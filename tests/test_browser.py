@@ -26,13 +26,29 @@ from browser_support import (
 CHROMIUM = chromium_path()
 if CHROMIUM is None:
     if os.environ.get("REDLINE_REQUIRE_BROWSER") == "1":
-        raise RuntimeError("REDLINE_REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)")
+        raise RuntimeError(
+            "REDLINE_REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium)"
+        )
     pytest.skip("no Chromium installed", allow_module_level=True)
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
-PAGES = ["/", "/checker", "/findings", "/cases", "/returns", "/handoff", "/ledger", "/metrics",
-         "/alerts", "/imports", "/users", "/audit", "/rules", "/orders/late"]
+PAGES = [
+    "/",
+    "/checker",
+    "/findings",
+    "/cases",
+    "/returns",
+    "/handoff",
+    "/ledger",
+    "/metrics",
+    "/alerts",
+    "/imports",
+    "/users",
+    "/audit",
+    "/rules",
+    "/orders/late",
+]
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +156,9 @@ def _case_with_action(page: Page, server: Server) -> Any:
         if not href or not href.split("/")[-1].isdigit():
             continue
         page.goto(server.url + href)
-        form = page.locator("form.case-action").filter(has=page.locator('input[value="refund"], button[value="refund"]'))
+        form = page.locator("form.case-action").filter(
+            has=page.locator('input[value="refund"], button[value="refund"]')
+        )
         if form.count():
             return href
     return None
@@ -150,9 +168,11 @@ def test_resolve_a_case(page: Page, server: Server) -> None:
     login(page, server)
     href = _case_with_action(page, server)
     assert href, "no case with a refund action in the demo month"
-    form = page.locator("form.case-action").filter(
-        has=page.locator('input[value="refund"], button[value="refund"]')
-    ).first
+    form = (
+        page.locator("form.case-action")
+        .filter(has=page.locator('input[value="refund"], button[value="refund"]'))
+        .first
+    )
     note = form.locator('textarea[name="note"], input[name="note"]')
     if note.count():
         note.first.fill("已同意退款（浏览器测试）")

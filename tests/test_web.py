@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,55 +12,16 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 from starlette.routing import Mount, Route
 
-from redline.engine import Guard
-from redline.model import Conversation
 from redline.store import session, writing
 from redline.store.accounts import AuditEvent, set_password
-from redline.store.imports import import_chats
 from redline.store.models import StoredFinding
-from redline.store.qa import rules_fingerprint, run_qa
 from redline.web.i18n import strings
-from web_support import AGENT_ACCOUNT, PASSWORD, Site, csrf_of, make_site
-
-HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+from web_support import AGENT_ACCOUNT, PASSWORD, Site, add_chat, csrf_of, make_site
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
     return make_site(tmp_path)
-
-
-def _chat(site: Site) -> str:
-    """One imported conversation with a violation, a phone number and hostile text."""
-    conv = Conversation.from_dict(
-        {
-            "id": "conv-1",
-            "order": {"id": "1001", "buyer": "tb_buyer<b>", "payment": "alipay", "status": "paid"},
-            "messages": [
-                {
-                    "role": "buyer",
-                    "account": "tb_buyer<b>",
-                    "text": "能开发票吗？我电话13812345678",
-                    "time": "2026-11-20T10:00:00+08:00",
-                },
-                {
-                    "role": "agent",
-                    "account": AGENT_ACCOUNT,
-                    "text": "特价商品不开发票哦",
-                    "time": "2026-11-20T10:00:08+08:00",
-                },
-                {
-                    "role": "buyer",
-                    "account": "tb_buyer<b>",
-                    "text": HOSTILE,
-                    "time": "2026-11-20T10:01:00+08:00",
-                },
-            ],
-        }
-    )
-    import_chats(site.engine, [conv])
-    run_qa(site.engine, Guard.default(), rules_fingerprint(), now=datetime.now(UTC))
-    return "conv-1"
 
 
 def _finding_id(site: Site) -> int:
@@ -225,7 +185,7 @@ def test_agents_do_not_see_shop_views(site: Site) -> None:
 
 
 def test_an_agent_sees_only_their_own_findings(site: Site) -> None:
-    _chat(site)
+    add_chat(site)
     c = site.client()
     mine = c.get("/api/findings", headers={"Authorization": f"Bearer {site.agent_token}"}).json()
     assert mine["total"] >= 1
@@ -332,7 +292,7 @@ def test_check_from_the_browser_needs_the_csrf_header(site: Site) -> None:
 
 
 def test_hostile_chat_text_renders_as_text_and_phones_are_masked(site: Site) -> None:
-    cid = _chat(site)
+    cid = add_chat(site)
     page = site.login("boss").get(f"/conversations/{cid}")
     assert page.status_code == 200
     assert "<script>alert(1)" not in page.text and "<img src=x" not in page.text
@@ -343,7 +303,7 @@ def test_hostile_chat_text_renders_as_text_and_phones_are_masked(site: Site) -> 
 
 
 def test_review_from_the_page(site: Site) -> None:
-    _chat(site)
+    add_chat(site)
     fid = _finding_id(site)
     c = site.login("boss")
     token = csrf_of(c, "/findings")
@@ -368,7 +328,7 @@ def test_review_from_the_page(site: Site) -> None:
 
 
 def test_review_over_the_api_and_who_may_do_what(site: Site) -> None:
-    _chat(site)
+    add_chat(site)
     fid = _finding_id(site)
     c = site.client()
     agent = {"Authorization": f"Bearer {site.agent_token}"}
@@ -385,7 +345,7 @@ def test_review_over_the_api_and_who_may_do_what(site: Site) -> None:
 
 
 def test_pages_and_json_agree(site: Site) -> None:
-    _chat(site)
+    add_chat(site)
     c = site.login("boss")
     data = c.get("/api/findings").json()
     page = c.get("/findings").text

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from redline.engine import Guard
+from redline.model import Conversation
 from redline.store import open_store, writing
 from redline.store.accounts import add_user, create_token
+from redline.store.imports import import_chats
+from redline.store.qa import rules_fingerprint, run_qa
 from redline.web import create_app
 
 PASSWORD = "correct-horse-1"
 SECRET = "test-secret-" + "x" * 32
 AGENT_ACCOUNT = "云朵家居旗舰店:小美"
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
 @dataclass
@@ -60,3 +66,36 @@ def make_site(tmp_path: Path) -> Site:
         boss_token = create_token(s, "boss", "test")
     app = create_app(url, secret=SECRET)
     return Site(app, engine, url, agent_token, boss_token)
+
+
+def add_chat(site: Site) -> str:
+    """One imported conversation with a violation, a phone number and hostile text."""
+    conv = Conversation.from_dict(
+        {
+            "id": "conv-1",
+            "order": {"id": "1001", "buyer": "tb_buyer<b>", "payment": "alipay", "status": "paid"},
+            "messages": [
+                {
+                    "role": "buyer",
+                    "account": "tb_buyer<b>",
+                    "text": "能开发票吗？我电话13812345678",
+                    "time": "2026-11-20T10:00:00+08:00",
+                },
+                {
+                    "role": "agent",
+                    "account": AGENT_ACCOUNT,
+                    "text": "特价商品不开发票哦",
+                    "time": "2026-11-20T10:00:08+08:00",
+                },
+                {
+                    "role": "buyer",
+                    "account": "tb_buyer<b>",
+                    "text": HOSTILE,
+                    "time": "2026-11-20T10:01:00+08:00",
+                },
+            ],
+        }
+    )
+    import_chats(site.engine, [conv])
+    run_qa(site.engine, Guard.default(), rules_fingerprint(), now=datetime.now(UTC))
+    return "conv-1"

@@ -203,4 +203,84 @@ def token_revoke(name: str, db_url: str | None) -> None:
     click.echo(f"已撤销 {n} 个令牌")
 
 
-COMMANDS: list[click.Command] = [serve, users_group, token_group]
+@click.command("demo-web")
+@click.option("--orders", "n_orders", type=int, default=600, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--password", help="所有演示账号的密码（默认随机生成并打印）。Demo password.")
+@click.option(
+    "--serve/--no-serve", "do_serve", default=True, show_default=True, help="导入后启动看板。"
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@db_option
+def demo_web(
+    n_orders: int,
+    seed: int,
+    password: str | None,
+    do_serve: bool,
+    host: str,
+    port: int,
+    db_url: str | None,
+) -> None:
+    """看板演示：生成最近一个月的店铺数据，导入、质检、建演示账号并启动看板。
+
+    Generate the last month of a demo shop (orders, refunds, chats with real-looking
+    violations) ending now, import it, run QA, review some findings, record a
+    platform notice, create demo logins (printed) and serve the dashboard.
+    """
+    from datetime import timedelta
+    from pathlib import Path
+
+    from .demo.generate import generate_month
+    from .demo.load import demo_agents, load_month, review_sample, run_demo_qa
+    from .engine import Guard
+    from .policy import Policy
+    from .store import data_dir, describe, resolve_url
+
+    policy = Policy.default()
+    now = policy.china_now().replace(microsecond=0)
+    start = (now - timedelta(days=30)).date()
+    if db_url is None:
+        demo_db = data_dir() / "demo-web.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+        db_url = str(demo_db)
+    folder = data_dir() / "demo-web"
+    shop = "云朵家居旗舰店"
+    files = generate_month(
+        folder, seed=seed, start=start, days=30, orders=n_orders, now=now, shop=shop
+    )
+    engine = open_db(db_url)
+    click.echo(f"数据库：{describe(resolve_url(db_url))}")
+    with store_errors(db_url):
+        for name, report in load_month(engine, files, now):
+            click.echo(
+                f"导入 {name}：新增 {report.accepted}，更新 {report.updated}，"
+                f"未变 {report.unchanged}，错误 {report.rejected}"
+            )
+        qa = run_demo_qa(engine, Guard.default(), now)
+        click.echo(f"质检：检查 {qa.checked} 个会话，发现 {qa.new_findings} 处问题")
+        done = review_sample(engine, now, seed=seed)
+        click.echo(
+            f"复核：确认 {done['confirmed']}，驳回 {done['dismissed']}，申诉 {done['appealed']}；"
+            f"平台扣分通知 {done['notices']} 条"
+        )
+        logins: list[tuple[str, str, str | None]] = [
+            ("admin", "admin", None),
+            ("boss", "supervisor", None),
+            *[(login, "agent", account) for login, account in demo_agents(shop)],
+        ]
+        click.echo("\n演示账号（只显示这一次）：")
+        with writing(engine) as s:
+            for login, role, account in logins:
+                pw = password or generate_password()
+                add_user(s, login, role, pw, account, actor="demo")
+                click.echo(f"  {login:<10} {ROLE_ZH[role]:<4} 密码 {pw}")
+    if do_serve:
+        click.echo("")
+        click.get_current_context().invoke(
+            serve, host=host, port=port, rules_dirs=(), workers=1, db_url=db_url
+        )
+
+
+COMMANDS: list[click.Command] = [serve, users_group, token_group, demo_web]
