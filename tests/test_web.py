@@ -371,3 +371,41 @@ def test_every_ui_string_used_exists_in_both_languages() -> None:
     missing = sorted(k for k in used if k not in table)
     assert missing == []
     assert all(v["zh"] and v["en"] for v in table.values())
+
+
+def test_the_ledger_page_adds_notices_and_shows_what_confirming_would_do(site: Site) -> None:
+    add_chat(site)
+    c = site.login("boss")
+    data = c.get("/api/ledger").json()
+    assert data["standing"]["points"]["general"] == 0
+    assert data["what_if"] and data["what_if"][0]["points"] > 0
+    r = c.post(
+        "/ledger/notices",
+        data={
+            "points": "9",
+            "type": "commitment",
+            "note": "平台通知<b>",
+            "csrf_token": csrf_of(c, "/ledger"),
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    api = site.client().post(
+        "/api/ledger/notices",
+        headers={"Authorization": f"Bearer {site.boss_token}"},
+        json={"points": 3, "type": "general"},
+    )
+    assert api.status_code == 201
+    data = c.get("/api/ledger").json()
+    assert data["standing"]["points"]["general"] == 12
+    assert data["standing"]["points"]["commitment"] == 9
+    assert data["standing"]["active"], "12 general points → the 7-day marketing ban"
+    page = c.get("/ledger").text
+    assert "平台通知&lt;b&gt;" in page and 'data-chart="ledger-chart"' in page
+    agent = {"Authorization": f"Bearer {site.agent_token}"}
+    assert (
+        site.client()
+        .post("/api/ledger/notices", headers=agent, json={"points": 1, "type": "general"})
+        .status_code
+        == 403
+    )

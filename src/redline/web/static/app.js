@@ -139,16 +139,4 @@
     form.addEventListener("submit", function (ev) { ev.preventDefault(); check(); });
   }
 
-  // ---------------------------------------------------------------- charts
-  // <div class="chart" data-chart="ID"> with <script type="application/json" id="ID">
-  // holding an ECharts option object (built server-side from the metrics).
-  if (window.echarts) {
-    document.querySelectorAll("[data-chart]").forEach(function (el) {
-      var option = jsonData(el.getAttribute("data-chart"));
-      if (!option) return;
-      var chart = window.echarts.init(el, null, { renderer: "svg" });
-      chart.setOption(option);
-      window.addEventListener("resize", function () { chart.resize(); });
-    });
-  }
 })();
