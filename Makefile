@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-pg pg-start pg-stop lint format typecheck eval false-alarms bench bench-import clean
+.PHONY: setup browser demo demo-cli serve test test-pg pg-start pg-stop lint format typecheck eval false-alarms bench bench-import bench-qa bench-web screenshots vendor-js clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,12 +15,21 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install redline with its dev tools
 
-demo: $(STAMP)  ## check the demo chats, then run the after-sales desk on a demo month (SQLite)
+browser:  ## Debian's Chromium for the browser tests (apt-get; no browser download)
+	scripts/browser-setup.sh
+
+demo: $(STAMP)  ## the main job: a demo month in SQLite, demo logins printed, dashboard on 127.0.0.1:8000
+	$(BIN)/redline demo-web --host 127.0.0.1 --port $${PORT:-8000}
+
+demo-cli: $(STAMP)  ## the command-line demos: check the demo chats, the after-sales desk on a demo month
 	$(BIN)/redline demo
 	$(BIN)/redline demo-desk
 
-test: $(STAMP)  ## the whole test suite
-	$(BIN)/python -m pytest
+serve: $(STAMP)  ## serve the dashboard on the default store
+	$(BIN)/redline serve
+
+test: $(STAMP) browser  ## the whole test suite, browser tests included
+	REDLINE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 
 test-pg: $(STAMP)  ## the suite with a throwaway PostgreSQL server, as CI runs it
 	eval "$$(scripts/pg-start.sh)" && REDLINE_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest
@@ -54,6 +63,18 @@ bench: $(STAMP)  ## throughput of the full guard vs the automaton ceiling and a 
 
 bench-import: $(STAMP)  ## 100,000-row GBK order report into SQLite: first import and re-import
 	$(BIN)/python -m benchmarks.bench_import
+
+bench-qa: $(STAMP)  ## redline qa over 100,000 imported conversations, then a second run that does no work
+	$(BIN)/python -m benchmarks.bench_qa
+
+bench-web: $(STAMP)  ## pre-send check over HTTP: 500 req/s open loop for 60 s (p50/p99), then saturation
+	$(BIN)/python -m benchmarks.bench_web
+
+screenshots: $(STAMP) browser  ## PNGs of the main pages at desktop and phone width → build/screenshots/
+	$(BIN)/python scripts/screenshots.py
+
+vendor-js:  ## re-vendor the front-end files (ECharts) from the npm registry, integrity-checked
+	scripts/vendor-js.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
