@@ -379,6 +379,17 @@ class Desk:
             )
         )
 
+    def recent_returns(self, limit: int = 50, offset: int = 0) -> list[ReturnEntry]:
+        """The register's entries, newest first (the web page's list)."""
+        return list(
+            self.s.scalars(
+                select(ReturnEntry)
+                .order_by(ReturnEntry.registered_at.desc(), ReturnEntry.id.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+        )
+
     def case_for_return(self, entry: ReturnEntry) -> Case | None:
         if entry.refund_no:
             return self.s.scalar(select(Case).where(Case.refund_no == entry.refund_no))

@@ -15,13 +15,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from sqlalchemy import func, select
 
-from ..desk_cli import case_json, late_json
 from ..ledger import LedgerRules
 from ..ledger_cli import _standing_json
 from ..policy import Policy
 from ..store.desk import Desk
 from ..store.models import StoredFinding
 from ..store.penalties import deductions
+from .desk_pages import case_card, late_row
 from .views import SHOP, dual, reading
 
 
@@ -82,13 +82,13 @@ def register(app: FastAPI) -> None:
                 "overdue": len(overdue),
                 "due_today": len(due_today),
                 "compensation_at_stake": str(at_stake),
-                "urgent": [case_json(v, at) for v in (overdue + due_today)[:10]],
+                "urgent": [case_card(request, v, at) for v in (overdue + due_today)[:10]],
             },
             "late_orders": {
                 "count": len(late),
                 "overdue": sum(1 for x in late if x.overdue),
                 "compensation_at_stake": str(sum((x.exposure for x in late), Decimal(0))),
-                "top": [late_json(x, at) for x in late[:10]],
+                "top": [late_row(x, at) for x in late[:10]],
             },
             "findings": {
                 "today": today_violations,

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from fastapi import Body, FastAPI, Form, HTTPException, Query, Request
+from fastapi import Body, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
 from ..store.accounts import Principal
 from ..store.models import ChatMessage, Conversation, StoredFinding
 from ..store.qa import REVIEW_ACTIONS, STATUSES, ReviewError, review, reviews
-from .views import EVERYONE, back, changing, dual, form_guard, reading, require, user_of
+from .views import EVERYONE, ID_MAX, back, changing, dual, form_guard, reading, require, user_of
 
 
 def finding_json(f: StoredFinding) -> dict[str, Any]:
@@ -241,7 +241,7 @@ def register(app: FastAPI) -> None:
     )
     def review_api(
         request: Request,
-        finding_id: int,
+        finding_id: int = Path(ge=1, le=ID_MAX),
         action: str = Body(..., embed=True, pattern="^(confirm|dismiss|appeal)$"),
         reason: str | None = Body(None, embed=True, max_length=2000),
     ) -> JSONResponse:
@@ -251,7 +251,7 @@ def register(app: FastAPI) -> None:
     @app.post("/findings/{finding_id}/review", include_in_schema=False)
     def review_form(
         request: Request,
-        finding_id: int,
+        finding_id: int = Path(ge=1, le=ID_MAX),
         action: str = Form(...),
         reason: str = Form(""),
         csrf_token: str = Form(""),

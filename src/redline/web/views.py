@@ -30,6 +30,7 @@ from .auth import check_csrf
 SHOP = ("admin", "supervisor")
 EVERYONE = ("admin", "supervisor", "agent")
 ADMIN = ("admin",)
+ID_MAX = 2_147_483_647  # integer ids are 32-bit on PostgreSQL
 
 View = Callable[..., dict[str, Any]]
 
