@@ -409,3 +409,19 @@ def test_the_ledger_page_adds_notices_and_shows_what_confirming_would_do(site: S
         .status_code
         == 403
     )
+
+
+def test_the_metrics_page_and_its_json(site: Site) -> None:
+    add_chat(site)
+    c = site.login("boss")
+    data = c.get("/api/metrics?from=2026-11-01&to=2026-11-21").json()
+    team = data["report"]["team"]
+    assert team["replies"] == 1 and team["findings_total"] >= 1
+    assert team["first_response"]["mean_seconds"] == 8.0  # 10:00:00 → 10:00:08
+    assert data["charts"]["trend"]["xAxis"]["data"][0] == "11-01"
+    page = c.get("/metrics?from=2026-11-01&to=2026-11-21").text
+    assert 'data-chart="chart-trend"' in page and "/static/vendor/echarts.min.js" in page
+    assert c.get("/api/metrics?from=2026-11-21&to=2026-11-01").status_code == 422
+    assert c.get("/api/metrics?from=2026-11-01").status_code == 422
+    agent = {"Authorization": f"Bearer {site.agent_token}"}
+    assert site.client().get("/api/metrics", headers=agent).status_code == 403
