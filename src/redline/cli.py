@@ -440,11 +440,14 @@ def demo(fmt: str, lang: str) -> None:
 
 def _register_desk() -> None:
     # The after-sales desk lives in its own module; it only adds commands.
+    from .alerts_cli import COMMANDS as ALERTS
     from .desk_cli import COMMANDS as DESK
     from .ledger_cli import COMMANDS as LEDGER
+    from .metrics_cli import COMMANDS as METRICS
     from .qa_cli import COMMANDS as QA
+    from .web_cli import COMMANDS as WEB
 
-    for command in [*DESK, *QA, *LEDGER]:
+    for command in [*DESK, *QA, *LEDGER, *METRICS, *ALERTS, *WEB]:
         main.add_command(command)
 
 

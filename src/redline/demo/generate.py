@@ -713,6 +713,8 @@ class _World:
         if self.window_end <= self.window_start:
             raise ValueError("now 必须晚于 start (now must be after start)")
         self.shop_id = str(root.randrange(100_000_000, 999_999_999))
+        # Drawn last, so the risky orders planted with it change no other draw.
+        self.rng_risk = random.Random(root.getrandbits(64))
         self._numbers: set[str] = set()
         self.nicks: set[str] = set()
         self.province_pool = [p for p in PROVINCES for _ in range(p[2])]
@@ -1075,6 +1077,38 @@ def _item_rows(world: _World, orders: Iterable[_Order]) -> Iterator[list[str]]:
                 CLOSED if i in o.closed_lines else status,
                 line.sku_code,
             ]
+
+
+# Two orders the platform's 可疑订单 check would warn about (seed 000, 规蜜): an address
+# whose house number is 不详, and a buyer the shop could not reach (the seller's memo).
+UNKNOWN_DOOR = "附近，门牌号不详"
+UNREACHABLE_MEMO = "电话三次联系不上，旺旺未回复"
+
+
+def _plant_suspicious(world: _World, orders: Sequence[_Order]) -> None:
+    """Make two recent paid, unshipped orders suspicious (only their address and memo change)."""
+    now = world.now
+    open_orders = [
+        o
+        for o in orders
+        if o.paid is not None
+        and not o.cod
+        and o.shipped is None
+        and o.closed is None
+        and now - o.paid < 10 * DAY
+    ]
+    plain = [o for o in open_orders if not o.presale]  # the usual case: 72 hours to ship
+    if len(plain) >= 2:
+        open_orders = plain
+    if len(open_orders) < 2:
+        return
+    vague, unreachable = world.rng_risk.sample(open_orders, 2)
+    b = vague.buyer
+    street = STREETS[world.rng_risk.randrange(len(STREETS))]
+    vague.buyer = _Buyer(
+        b.nick, b.name, b.mobile, b.province, b.city, b.district, street + UNKNOWN_DOOR
+    )
+    unreachable.memo = UNREACHABLE_MEMO
 
 
 # --- refunds ---------------------------------------------------------------------------------------
@@ -2289,6 +2323,7 @@ def _generate(out_dir: Path, world: _World, orders: int, now_local: datetime) ->
 
     order_list = _generate_orders(world, orders)
     refunds = _generate_refunds(world, order_list, min(round(orders * 0.08), 1000))
+    _plant_suspicious(world, order_list)
     chats = _generate_chats(world, order_list, refunds, min(200, max(60, orders // 10), orders))
 
     out_dir.mkdir(parents=True, exist_ok=True)

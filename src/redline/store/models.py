@@ -301,6 +301,10 @@ class PenaltyNotice(Base):
     note: Mapped[str | None] = mapped_column(Text)
     entered_by: Mapped[str | None] = mapped_column(String(120))
     entered_at: Mapped[datetime]
+    # The platform's 处罚编号/违规编号 when the notice came with one (imports key on it).
+    notice_no: Mapped[str | None] = mapped_column(String(80), index=True, unique=True)
+    # The file a notice was imported from; None = entered by hand (`redline ledger add`).
+    source: Mapped[str | None] = mapped_column(String(200))
 
 
 class ImportRun(Base):
@@ -320,3 +324,41 @@ class ImportRun(Base):
 
 
 Index("ix_cases_open_due", Case.closed_at, Case.due_at)
+
+
+class SuspiciousOrderFiling(Base):
+    """How a 可疑订单 warning was handled in 规蜜 (000): once per order, final.
+
+    ``outcome`` ``address_wrong`` / ``unreachable`` is a 备案 (the order need not ship;
+    shipping it later voids the filing — read from ``orders.shipped_at``, nothing here
+    changes); ``address_ok`` handles the warning without one. The database refuses a
+    second row for an order and any UPDATE or DELETE.
+    """
+
+    __tablename__ = "suspicious_filings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_no: Mapped[str] = mapped_column(String(40), unique=True)
+    outcome: Mapped[str] = mapped_column(String(20))  # address_wrong | unreachable | address_ok
+    reason: Mapped[str] = mapped_column(Text)
+    warned_at: Mapped[datetime]  # start of the 15-day window (the payment)
+    filed_at: Mapped[datetime] = mapped_column(index=True)
+    filed_by: Mapped[str | None] = mapped_column(String(120))
+    entered_at: Mapped[datetime]
+
+
+class AlertPush(Base):
+    """An alert queued for a robot: each (alert, severity, robot) is pushed once."""
+
+    __tablename__ = "alert_pushes"
+    __table_args__ = (UniqueConstraint("key", "severity", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[str] = mapped_column(String(12))
+    channel: Mapped[str] = mapped_column(String(120))
+    queued_at: Mapped[datetime]
+
+
+# The web app's accounts share the metadata (and so the migrations check).
+from . import accounts as _accounts  # noqa: E402, F401
