@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
 from .clikit import BadInput, cell
 from .desk_cli import (
+    _run_import,
     at_option,
     db_option,
     emit_json,
@@ -153,6 +155,34 @@ def ledger_add(
     except ValueError as exc:
         raise BadInput(str(exc)) from exc
     click.echo(f"已录入扣分通知 {nid}：{TRACK_ZH.get(type_, type_)} {points} 分")
+
+
+@ledger_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "actor", default="", help="导入人。Who imports.")
+@format_option
+@db_option
+@click.pass_obj
+def ledger_import(
+    obj: dict[str, Any], file: Path, actor: str, fmt: str, db_url: str | None
+) -> None:
+    """导入平台的违规处罚记录（规蜜/千牛导出或复制的 CSV、.xlsx）。
+
+    Import the platform's penalty notices: CSV (UTF-8 or GBK) or .xlsx with columns
+    处罚时间, 扣分, 违规类型 and optionally 违规原因, 处罚编号 (aliases accepted).
+    One transaction; importing the same file again adds nothing; bad rows are
+    reported by line and the rest imported.
+    """
+    from .importers.notices import read_notices
+    from .store.penalties import import_notices
+
+    url = db_url or obj["db_url"]
+    now = Policy.default().china_now()
+    _run_import(
+        fmt,
+        url,
+        lambda e: import_notices(e, read_notices(file), path=file, by=actor or None, now=now),
+    )
 
 
 @ledger_group.command("what-if")

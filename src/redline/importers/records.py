@@ -109,3 +109,15 @@ class RefundRecord:
     partial: bool | None = None  # 部分退款/全部退款: True if 部分退款
     responsible: str | None = None  # 责任方
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord:
+    """One platform penalty notice (规蜜 / 千牛 违规处罚记录), for the penalty ledger."""
+
+    line: int
+    at: datetime  # 处罚时间 / 扣分时间 / 违规时间
+    points: int  # 扣分 / 分值, > 0
+    type: str  # general | commitment | misinformation | severe (from 违规类型…)
+    note: str | None = None  # 违规原因 / 处罚原因 / 说明
+    notice_no: str | None = None  # 处罚编号 / 违规编号

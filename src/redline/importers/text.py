@@ -567,10 +567,12 @@ def find_header(
     source: str,
     what: str,
     scan: int = 10,
+    aliases: Mapping[str, tuple[str, ...]] = ALIASES,
 ) -> tuple[HeaderMap, Iterator[TableRow]]:
     """Find the header row: the first of the first ``scan`` non-blank rows that has
     every required column (title rows above it are skipped), in the first table
     (sheet) that has one. Returns the header and the table's remaining rows.
+    ``aliases`` are the other names a column may go by (see :class:`HeaderMap`).
 
     Raises :class:`FileFormatError` naming the missing columns and the file.
     """
@@ -581,7 +583,7 @@ def find_header(
         for _line, row in rows:
             if isinstance(row, RowError) or is_blank(row):
                 continue
-            header = HeaderMap(row, known)
+            header = HeaderMap(row, known, aliases)
             missing = header.missing(required)
             if not missing:
                 return header, rows
