@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from ..engine import Guard
 from ..model import Conversation as ChatConversation
@@ -35,7 +35,7 @@ from ..model import Message, Order, Shop
 from ..packs import bundled_pack_paths, pack_paths
 from ..policy import to_china
 from . import session, writing
-from .models import Conversation, FindingReview, StoredFinding
+from .models import ChatMessage, Conversation, FindingReview, StoredFinding
 
 STATUSES: dict[str, tuple[str, str]] = {
     "open": ("待复核", "to review"),
@@ -86,13 +86,14 @@ class QAReport:
         }
 
 
-def _to_model(conv: Conversation) -> ChatConversation:
+def _to_model(conv: Any, messages: list[Message]) -> ChatConversation:
+    """The guard's conversation for a stored one (``conv`` has ``id``, ``shop``, ``order``)."""
     return ChatConversation(
         id=conv.id,
         shop=Shop.from_dict(conv.shop) if conv.shop else Shop(),
         has_shop=bool(conv.shop),
         order=Order.from_dict(conv.order) if conv.order else None,
-        messages=[Message(m.role, m.text, m.account, m.time) for m in conv.messages],
+        messages=messages,
     )
 
 
@@ -122,6 +123,19 @@ def run_qa(
     return report
 
 
+# The batch reads and writes plain rows (Core), not ORM objects: loading every
+# message as an object and flushing one UPDATE per conversation cost several times
+# the guard itself (benchmarks/bench_qa.py).
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+_MESSAGES: Table = ChatMessage.__table__  # type: ignore[assignment]
+_FINDINGS: Table = StoredFinding.__table__  # type: ignore[assignment]
+_SET_QA_HASH = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("_id"))
+    .values(qa_hash=bindparam("_qa_hash"))
+)
+
+
 def _check_batch(
     s: Session,
     guard: Guard,
@@ -130,53 +144,89 @@ def _check_batch(
     now: datetime,
     report: QAReport,
 ) -> None:
-    convs = list(
-        s.scalars(
-            select(Conversation)
-            .where(Conversation.id.in_(ids))
-            .options(selectinload(Conversation.messages))
+    conn = s.connection()
+    convs = conn.execute(
+        select(
+            _CONVERSATIONS.c.id,
+            _CONVERSATIONS.c.row_hash,
+            _CONVERSATIONS.c.shop,
+            _CONVERSATIONS.c.order,
         )
-    )
-    existing: dict[str, dict[tuple[int, str, int], StoredFinding]] = {}
-    for row in s.scalars(select(StoredFinding).where(StoredFinding.conversation_id.in_(ids))):
-        existing.setdefault(row.conversation_id, {})[(row.message, row.rule, row.start)] = row
-    models = [_to_model(c) for c in convs]
+        .where(_CONVERSATIONS.c.id.in_(ids))
+        .order_by(_CONVERSATIONS.c.id)
+    ).all()
+    bodies: dict[str, list[Message]] = {}
+    for cid, role, body, account, at in conn.execute(
+        select(
+            _MESSAGES.c.conversation_id,
+            _MESSAGES.c.role,
+            _MESSAGES.c.text,
+            _MESSAGES.c.account,
+            _MESSAGES.c.time,
+        )
+        .where(_MESSAGES.c.conversation_id.in_(ids))
+        .order_by(_MESSAGES.c.conversation_id, _MESSAGES.c.position)
+    ).all():
+        bodies.setdefault(cid, []).append(Message(role, body, account, at))
+    existing: dict[str, dict[tuple[int, str, int], tuple[int, str]]] = {}
+    for fid, cid, message, rule, start, status in conn.execute(
+        select(
+            _FINDINGS.c.id,
+            _FINDINGS.c.conversation_id,
+            _FINDINGS.c.message,
+            _FINDINGS.c.rule,
+            _FINDINGS.c.start,
+            _FINDINGS.c.status,
+        ).where(_FINDINGS.c.conversation_id.in_(ids))
+    ).all():
+        existing.setdefault(cid, {})[(message, rule, start)] = (fid, status)
+    models = [_to_model(c, bodies.get(c.id, [])) for c in convs]
+    new: list[dict[str, Any]] = []
+    stale: list[int] = []
+    marks: list[dict[str, Any]] = []
     for conv, (model, found) in zip(convs, guard.check_many(models), strict=True):
         old = existing.get(conv.id, {})
         seen: set[tuple[int, str, int]] = set()
         for f in found:
             key = (f.message, f.rule, f.start)
+            known = key in old or key in seen  # stored already (or twice in one run)
             seen.add(key)
-            if key in old:
+            if known:
                 continue
             msg = model.messages[f.message]
-            s.add(
-                StoredFinding(
-                    conversation_id=conv.id,
-                    message=f.message,
-                    account=msg.account,
-                    time=to_china(msg.time) if msg.time is not None else None,
-                    category=f.category,
-                    rule=f.rule,
-                    severity=f.severity,
-                    points=f.points,
-                    start=f.start,
-                    end=f.end,
-                    evidence=f.evidence,
-                    explanation=f.explanation,
-                    suggestion=f.suggestion,
-                    status="open",
-                    found_at=now,
-                )
+            new.append(
+                {
+                    "conversation_id": conv.id,
+                    "message": f.message,
+                    "account": msg.account,
+                    "time": to_china(msg.time) if msg.time is not None else None,
+                    "category": f.category,
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "points": f.points,
+                    "start": f.start,
+                    "end": f.end,
+                    "evidence": f.evidence,
+                    "explanation": f.explanation,
+                    "suggestion": f.suggestion,
+                    "status": "open",
+                    "found_at": now,
+                }
             )
             report.new_findings += 1
             report.by_category[f.category] += 1
-        stale = [f.id for key, f in old.items() if key not in seen and f.status == "open"]
-        if stale:
-            s.execute(delete(StoredFinding).where(StoredFinding.id.in_(stale)))
-            report.removed += len(stale)
-        conv.qa_hash = _qa_hash(conv.row_hash, fingerprint)
+        stale.extend(
+            fid for key, (fid, status) in old.items() if key not in seen and status == "open"
+        )
+        marks.append({"_id": conv.id, "_qa_hash": _qa_hash(conv.row_hash, fingerprint)})
         report.checked += 1
+    if stale:
+        conn.execute(delete(_FINDINGS).where(_FINDINGS.c.id.in_(stale)))
+        report.removed += len(stale)
+    if new:
+        conn.execute(insert(_FINDINGS), new)
+    if marks:
+        conn.execute(_SET_QA_HASH, marks)
 
 
 def review(
