@@ -14,8 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_support import build_demo, chromium_path, running_server, shoot  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
+
+from browser_support import build_demo, chromium_path, running_server, shoot  # noqa: E402
 
 
 def main() -> None:
