@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -425,3 +426,45 @@ def test_the_metrics_page_and_its_json(site: Site) -> None:
     assert c.get("/api/metrics?from=2026-11-01").status_code == 422
     agent = {"Authorization": f"Bearer {site.agent_token}"}
     assert site.client().get("/api/metrics", headers=agent).status_code == 403
+
+
+def test_the_alerts_page_files_a_suspicious_order_once(site: Site) -> None:
+    from decimal import Decimal
+
+    from redline.store.models import Order
+
+    now = datetime.now(UTC)
+    with writing(site.engine) as s:
+        s.add(
+            Order(
+                order_no="9001",
+                buyer_nick="tb_risky<script>",
+                status="买家已付款，等待卖家发货",
+                paid_amount=Decimal("199.00"),
+                created_at=now,
+                paid_at=now,
+                receiver_name="王五",
+                address="不详",
+                phone="13800001111",
+                row_hash="x",
+            )
+        )
+    c = site.login("boss")
+    data = c.get("/api/alerts").json()
+    mine = [a for a in data["alerts"] if a["order_no"] == "9001"]
+    assert mine and mine[0]["kind"] == "suspicious_order" and mine[0]["advice"]
+    assert "tb_risky" not in json.dumps(data, ensure_ascii=False)
+    overview = c.get("/api/overview").json()
+    assert any(a["order_no"] == "9001" for a in overview["alerts"])
+    token = csrf_of(c, "/alerts")
+    form = {"outcome": "unreachable", "reason": "三次电话未接通", "csrf_token": token}
+    r = c.post("/alerts/filings/9001", data=form, follow_redirects=False)
+    assert r.status_code == 303 and "msg=" in r.headers["location"]
+    again = site.client().post(
+        "/api/alerts/filings/9001",
+        headers={"Authorization": f"Bearer {site.boss_token}"},
+        json={"outcome": "address_ok", "reason": "再试一次"},
+    )
+    assert again.status_code == 409 and "一次" in again.json()["detail"]
+    page = c.get("/alerts").text
+    assert "三次电话未接通" in page and "tb_risky&lt;script" not in page

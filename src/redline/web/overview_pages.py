@@ -18,9 +18,11 @@ from sqlalchemy import func, select
 from ..ledger import LedgerRules
 from ..ledger_cli import _standing_json
 from ..policy import Policy
+from ..store.alerts import current_alerts
 from ..store.desk import Desk
 from ..store.models import StoredFinding
 from ..store.penalties import deductions
+from .alerts_pages import alert_json
 from .desk_pages import case_card, late_row
 from .views import SHOP, dual, reading
 
@@ -104,13 +106,6 @@ def register(app: FastAPI) -> None:
 
 
 def _alerts(request: Request, at: datetime) -> list[dict[str, Any]]:
-    try:
-        from ..store import alerts as store_alerts
-    except ImportError:  # pragma: no cover - alerts module not installed
-        return []
-    detect = getattr(store_alerts, "current_alerts", None)
-    if detect is None:
-        return []
     with reading(request) as s:
-        found = detect(s, request.app.state.rules, at)
-    return [a.to_dict() for a in found][:20]
+        found = current_alerts(s, request.app.state.rules, at)
+    return [alert_json(a, request.app.state.policy) for a in found[:20]]

@@ -13,17 +13,27 @@ from .views import EVERYONE, changing, require
 
 def register(app: FastAPI) -> None:
     _login(app)
-    from . import checker_pages, overview_pages, qa_pages
+    from . import (
+        admin_pages,
+        alerts_pages,
+        checker_pages,
+        desk_pages,
+        ledger_pages,
+        metrics_pages,
+        overview_pages,
+        qa_pages,
+    )
 
-    for module in (overview_pages, checker_pages, qa_pages):
-        module.register(app)
-    for name in ("desk_pages", "ledger_pages", "metrics_pages", "alerts_pages", "admin_pages"):
-        try:
-            module = __import__(f"redline.web.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"redline.web.{name}":
-                raise
-            continue
+    for module in (
+        overview_pages,
+        checker_pages,
+        qa_pages,
+        desk_pages,
+        ledger_pages,
+        metrics_pages,
+        alerts_pages,
+        admin_pages,
+    ):
         module.register(app)
 
 
