@@ -95,7 +95,7 @@ def qa_group(
     click.echo("问题状态：" + "，".join(f"{STATUSES[k][0]} {counts.get(k, 0)}" for k in STATUSES))
 
 
-def _finding_json(f: Any) -> dict[str, Any]:
+def finding_json(f: Any) -> dict[str, Any]:
     return {
         "id": f.id,
         "conversation": f.conversation_id,
@@ -138,7 +138,7 @@ def qa_list(
     with store_errors(url), session(engine) as s:
         found = list_findings(s, status=status, category=category, account=account, limit=limit)
         if fmt == "json":
-            emit_json([_finding_json(f) for f in found])
+            emit_json([finding_json(f) for f in found])
             return
         if not found:
             click.echo("没有符合条件的问题。(no findings)")
@@ -176,7 +176,7 @@ def qa_show(obj: dict[str, Any], finding_id: int, fmt: str, db_url: str | None) 
             raise BadInput(f"没有编号为 {finding_id} 的问题记录")
         history = reviews(s, finding_id)
         if fmt == "json":
-            data = _finding_json(f)
+            data = finding_json(f)
             data["reviews"] = [
                 {
                     "at": iso(r.at),

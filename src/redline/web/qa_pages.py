@@ -14,6 +14,7 @@ from fastapi import Body, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
+from ..qa_cli import finding_json as cli_finding_json
 from ..store.accounts import Principal
 from ..store.models import ChatMessage, Conversation, StoredFinding
 from ..store.qa import REVIEW_ACTIONS, STATUSES, ReviewError, review, reviews
@@ -21,24 +22,8 @@ from .views import EVERYONE, ID_MAX, back, changing, dual, form_guard, reading, 
 
 
 def finding_json(f: StoredFinding) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "conversation": f.conversation_id,
-        "message": f.message,
-        "account": f.account,
-        "time": f.time.isoformat() if f.time else None,
-        "category": f.category,
-        "rule": f.rule,
-        "severity": f.severity,
-        "points": f.points,
-        "start": f.start,
-        "end": f.end,
-        "evidence": f.evidence,
-        "explanation": f.explanation,
-        "suggestion": f.suggestion,
-        "status": f.status,
-        "status_name": STATUSES.get(f.status, (f.status, f.status)),
-    }
+    """``redline qa list --format json``'s finding, with the status's names."""
+    return {**cli_finding_json(f), "status_name": STATUSES.get(f.status, (f.status, f.status))}
 
 
 def _scope(user: Principal, account: str | None) -> str | None:
