@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .clikit import BadInput, cell
+from .clikit import BadInput
 from .desk_cli import (
     _run_import,
     at_option,
@@ -20,14 +20,14 @@ from .desk_cli import (
     store_errors,
     when,
 )
-from .ledger import LedgerRules, Sanction, Standing
+from .ledger import TRACK_NAMES, LedgerRules, Sanction, Standing
 from .packs import load_rules
 from .policy import Policy
 from .store import session, writing
 from .store.models import StoredFinding
-from .store.penalties import TYPES, add_notice, deductions, ledger_type
+from .store.penalties import TYPES, add_notice, deductions, finding_deduction
 
-TRACK_ZH = {"general": "一般违规", "commitment": "违背承诺/滥发信息", "severe": "严重违规"}
+TRACK_ZH = {track: names[0] for track, names in TRACK_NAMES.items()}
 
 
 def _sanction_json(x: Sanction) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def _sanction_json(x: Sanction) -> dict[str, Any]:
     }
 
 
-def _standing_json(st: Standing) -> dict[str, Any]:
+def standing_json(st: Standing) -> dict[str, Any]:
     return {
         "at": iso(st.at),
         "cycle_start": iso(st.cycle_start),
@@ -92,7 +92,7 @@ def ledger_group(ctx: click.Context, at_text: str | None, fmt: str, db_url: str 
     with store_errors(db_url), session(engine) as s:
         st = rules.standing([d for d in deductions(s, rs) if d.at <= at], at)
     if fmt == "json":
-        emit_json(_standing_json(st))
+        emit_json(standing_json(st))
         return
     start = Policy.default().to_china(st.cycle_start).strftime("%Y-%m-%d")
     click.echo(f"扣分台账（本周期自 {start} 起，按 {local(at)} 计）")
@@ -192,8 +192,6 @@ def ledger_import(
 @click.pass_obj
 def ledger_what_if(obj: dict[str, Any], finding_id: int, fmt: str, db_url: str | None) -> None:
     """若确认这条质检问题，台账会怎样。What confirming this finding would do to the ledger."""
-    from .ledger import Deduction
-
     url = db_url or obj["db_url"]
     rs = load_rules()
     rules = LedgerRules.from_settings(rs.settings)
@@ -202,13 +200,12 @@ def ledger_what_if(obj: dict[str, Any], finding_id: int, fmt: str, db_url: str |
         f = s.get(StoredFinding, finding_id)
         if f is None:
             raise BadInput(f"没有编号为 {finding_id} 的问题记录")
-        ledger = ledger_type(rs, f.category)
-        if f.points <= 0 or ledger is None:
+        new = finding_deduction(rs, f)
+        if new is None:
             click.echo(f"问题 {finding_id}（{f.category}）不扣分，不影响台账。")
             return
-        at = f.time or f.found_at
-        new = Deduction(at=at, points=f.points, type=ledger, note=cell(f.evidence, 40))  # type: ignore[arg-type]
-        already = [d for d in deductions(s, rs) if d.source != f"finding:{f.id}" and d.at <= at]
+        at = new.at
+        already = [d for d in deductions(s, rs) if d.source != new.source and d.at <= at]
         result = rules.what_if(already, new, at)
     if fmt == "json":
         emit_json(

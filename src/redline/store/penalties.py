@@ -34,24 +34,29 @@ def ledger_type(rs: RuleSet, category: str) -> str | None:
     return ledger if ledger in TYPES else None
 
 
+def finding_deduction(rs: RuleSet, f: StoredFinding) -> Deduction | None:
+    """The deduction confirming ``f`` makes (at its message's time), or None if none."""
+    ledger = ledger_type(rs, f.category)
+    if ledger is None or f.points <= 0:
+        return None
+    return Deduction(
+        at=f.time or f.found_at,
+        points=f.points,
+        type=ledger,  # type: ignore[arg-type]
+        note=f"{f.category}: {f.evidence}",
+        source=f"finding:{f.id}",
+    )
+
+
 def deductions(s: Session, rs: RuleSet) -> list[Deduction]:
     out: list[Deduction] = []
     confirmed = s.scalars(
         select(StoredFinding).where(StoredFinding.status == "confirmed", StoredFinding.points > 0)
     )
     for f in confirmed:
-        ledger = ledger_type(rs, f.category)
-        if ledger is None:
-            continue
-        out.append(
-            Deduction(
-                at=f.time or f.found_at,
-                points=f.points,
-                type=ledger,  # type: ignore[arg-type]
-                note=f"{f.category}: {f.evidence}",
-                source=f"finding:{f.id}",
-            )
-        )
+        d = finding_deduction(rs, f)
+        if d is not None:
+            out.append(d)
     for n in s.scalars(select(PenaltyNotice)):
         out.append(
             Deduction(

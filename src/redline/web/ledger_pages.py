@@ -3,6 +3,7 @@ cycle, what confirming each open finding would do, and platform notices by hand.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -10,20 +11,12 @@ from fastapi import Body, FastAPI, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
-from ..ledger import TYPE_TRACKS, Deduction, LedgerRules
-from ..ledger_cli import TRACK_ZH, _standing_json
+from ..ledger import TRACK_NAMES, TYPE_NAMES, TYPE_TRACKS, Deduction, LedgerRules
+from ..ledger_cli import standing_json
 from ..policy import Policy
 from ..store.models import StoredFinding
-from ..store.penalties import TYPES, add_notice, deductions, ledger_type
+from ..store.penalties import TYPES, add_notice, deductions, finding_deduction
 from .views import SHOP, back, changing, dual, form_guard, reading, require, user_of
-
-TYPE_ZH = {
-    "general": "一般违规",
-    "commitment": "违背承诺",
-    "misinformation": "滥发信息",
-    "severe": "严重违规",
-}
-TRACK_EN = {"general": "General", "commitment": "Commitment/misinformation", "severe": "Severe"}
 
 
 def timeline_option(
@@ -41,7 +34,7 @@ def timeline_option(
         data.append([policy.to_china(at).isoformat(), total])
         series.append(
             {
-                "name": TRACK_ZH[track] if lang == "zh" else TRACK_EN[track],
+                "name": TRACK_NAMES[track][0 if lang == "zh" else 1],
                 "type": "line",
                 "step": "end",
                 "data": data,
@@ -87,12 +80,10 @@ def register(app: FastAPI) -> None:
         in_cycle = [d for d in items if d.at >= st.cycle_start]
         what_ifs = []
         for f in open_findings:
-            kind = ledger_type(rs, f.category)
-            if kind is None:
+            new = finding_deduction(rs, f)
+            if new is None:
                 continue
-            when = min(f.time or f.found_at, at)
-            new = Deduction(when, f.points, kind, f.evidence, f"finding:{f.id}")  # type: ignore[arg-type]
-            w = rules.what_if(items, new, at)
+            w = rules.what_if(items, replace(new, at=min(new.at, at)), at)
             what_ifs.append(
                 {
                     "finding": f.id,
@@ -107,13 +98,13 @@ def register(app: FastAPI) -> None:
             )
         lang = request.cookies.get("redline_lang", "zh")
         return {
-            "standing": _standing_json(st),
+            "standing": standing_json(st),
             "deductions": [
                 {
                     "at": d.at.isoformat(),
                     "points": d.points,
                     "type": d.type,
-                    "type_name": TYPE_ZH.get(d.type, d.type),
+                    "type_name": TYPE_NAMES[d.type][0],
                     "note": d.note,
                     "source": d.source,
                 }
@@ -121,7 +112,7 @@ def register(app: FastAPI) -> None:
             ],
             "what_if": what_ifs,
             "chart": timeline_option(in_cycle, st.cycle_start, at, policy, lang),
-            "types": {t: TYPE_ZH[t] for t in TYPES},
+            "types": {t: TYPE_NAMES[t][0] for t in TYPES},
         }
 
     def _add(

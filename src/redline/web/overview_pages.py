@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy import func, select
 
 from ..ledger import LedgerRules
-from ..ledger_cli import _standing_json
+from ..ledger_cli import standing_json
 from ..policy import Policy
 from ..store.alerts import current_alerts
 from ..store.desk import Desk
@@ -37,7 +37,7 @@ def standing(request: Request, at: datetime) -> dict[str, Any]:
     rules = LedgerRules.from_settings(rs.settings)
     with reading(request) as s:
         st = rules.standing([d for d in deductions(s, rs) if d.at <= at], at)
-    return _standing_json(st)
+    return standing_json(st)
 
 
 def register(app: FastAPI) -> None:
