@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ..store import session, writing
@@ -79,11 +79,12 @@ def dual(
             raise TypeError(f"view {fn.__name__} must take `request: Request`")
 
         @functools.wraps(fn)
-        def as_json(*args: Any, **kwargs: Any) -> JSONResponse:
+        def as_json(*args: Any, **kwargs: Any) -> Response:
             request: Request = kwargs["request"]
             require(request, roles)
             data = fn(*args, **kwargs)
-            return JSONResponse(_jsonable(data))
+            # One serialisation (dates, Decimals as strings), straight to the body.
+            return Response(dumps(data), media_type="application/json")
 
         @functools.wraps(fn)
         def as_html(*args: Any, **kwargs: Any) -> HTMLResponse:
@@ -103,12 +104,6 @@ def dual(
         return fn
 
     return deco
-
-
-def _jsonable(data: Any) -> Any:
-    import json
-
-    return json.loads(dumps(data))
 
 
 def form_guard(request: Request, roles: tuple[str, ...], csrf_token: str | None) -> Principal:
