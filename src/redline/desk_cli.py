@@ -862,7 +862,7 @@ def demo_desk(out_dir: Path | None, n_orders: int, seed: int, db_url: str | None
     from datetime import date, time
 
     from .demo.generate import generate_month
-    from .demo.load import load_month
+    from .demo.load import fresh_sqlite, load_month
     from .store import data_dir
 
     policy = Policy.default()
@@ -870,10 +870,7 @@ def demo_desk(out_dir: Path | None, n_orders: int, seed: int, db_url: str | None
     start = date(2026, 10, 1)
     now = datetime.combine(date(2026, 10, 31), time(20, 0), tzinfo=policy.tz)
     if db_url is None:
-        demo_db = data_dir() / "demo.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
-        db_url = str(demo_db)
+        db_url = fresh_sqlite(data_dir() / "demo.db")
     files = generate_month(folder, seed=seed, start=start, days=30, orders=n_orders, now=now)
     click.echo(f"示例导出已生成：{folder}")
     engine = open_db(db_url)

@@ -229,10 +229,9 @@ def demo_web(
     platform notice, create demo logins (printed) and serve the dashboard.
     """
     from datetime import timedelta
-    from pathlib import Path
 
     from .demo.generate import generate_month
-    from .demo.load import demo_agents, load_month, review_sample, run_demo_qa
+    from .demo.load import demo_agents, fresh_sqlite, load_month, review_sample, run_demo_qa
     from .engine import Guard
     from .policy import Policy
     from .store import data_dir, describe, resolve_url
@@ -241,10 +240,7 @@ def demo_web(
     now = policy.china_now().replace(microsecond=0)
     start = (now - timedelta(days=30)).date()
     if db_url is None:
-        demo_db = data_dir() / "demo-web.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
-        db_url = str(demo_db)
+        db_url = fresh_sqlite(data_dir() / "demo-web.db")
     folder = data_dir() / "demo-web"
     shop = "云朵家居旗舰店"
     files = generate_month(

@@ -27,6 +27,13 @@ from ..store.qa import QAReport, review, rules_fingerprint, run_qa
 from .generate import AGENTS, NIGHT_AGENT
 
 
+def fresh_sqlite(path: Path) -> str:
+    """Delete a demo SQLite store (with its WAL files) so a demo starts clean; its URL."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return str(path)
+
+
 def load_month(
     engine: Engine, files: dict[str, Path], now: datetime
 ) -> list[tuple[str, ImportReport]]:
