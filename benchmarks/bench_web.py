@@ -25,15 +25,12 @@ import asyncio
 import json
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from redline.web.devserver import running
 
 REPLIES = [
     "亲，可以开发票的，下单时填写抬头就行",
@@ -193,13 +190,8 @@ async def closed_loop(
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(workdir: Path, workers: int) -> tuple[subprocess.Popen[bytes], int, str]:
+def make_store(workdir: Path) -> tuple[Path, str]:
+    """A fresh store with one agent; its path and an API token."""
     from redline.store import open_store, writing
     from redline.store.accounts import add_user, create_token
 
@@ -209,37 +201,7 @@ def start_server(workdir: Path, workers: int) -> tuple[subprocess.Popen[bytes], 
         add_user(s, "bench", "agent", "bench-password")
         token = create_token(s, "bench", "benchmark")
     engine.dispose()
-    port = free_port()
-    env = dict(os.environ, REDLINE_DATABASE_URL=str(db), REDLINE_SECRET="bench" * 10)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "redline.web.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise SystemExit("server did not start")
-    return proc, port, token
+    return db, token
 
 
 def main() -> None:
@@ -253,8 +215,9 @@ def main() -> None:
     args = ap.parse_args()
     payloads = bodies(1000)
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port, token = start_server(Path(tmp), args.workers)
-        try:
+        db, token = make_store(Path(tmp))
+        with running(db, workers=args.workers) as url:
+            port = int(url.rsplit(":", 1)[1])
             # Warm up: imports, the guard's first batch, connection setup.
             asyncio.run(open_loop(port, token, payloads, "/api/check", 200, 3, 16))
             print(
@@ -295,12 +258,6 @@ def main() -> None:
             b50 = sorted(base.latencies_ms)[len(base.latencies_ms) // 2]
             c50 = sorted(check.latencies_ms)[len(check.latencies_ms) // 2]
             print(f"ratio p50 check / p50 healthz: {c50 / b50:.2f}x")
-        finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 if __name__ == "__main__":

@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +24,7 @@ from redline.policy import Policy
 from redline.store import open_store, writing
 from redline.store.accounts import add_user
 from redline.store.imports import import_chats
+from redline.web.devserver import running
 
 PASSWORD = "browser-pass-1"
 SHOP = "云朵家居旗舰店"
@@ -51,12 +47,6 @@ def chromium_path() -> str | None:
 class Server:
     url: str
     db: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def build_demo(folder: Path, orders: int = 120) -> Path:
@@ -108,40 +98,8 @@ def build_demo(folder: Path, orders: int = 120) -> Path:
 
 @contextmanager
 def running_server(db: Path) -> Iterator[Server]:
-    port = _free_port()
-    env = dict(os.environ, REDLINE_DATABASE_URL=str(db), REDLINE_SECRET="browser" * 8)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "redline.web.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.2)
-        yield Server(f"http://127.0.0.1:{port}", db)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running(db, secret="browser" * 8) as url:
+        yield Server(url, db)
 
 
 SCREENSHOT_PAGES = [
