@@ -32,7 +32,7 @@ from pathlib import Path
 
 import ahocorasick_rs
 
-from redline.engine import Guard
+from redline.guard.engine import Guard
 from redline.model import Conversation
 
 from . import corpus

@@ -41,9 +41,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from redline.engine import Guard
+from redline.desk.policy import to_china
+from redline.guard.engine import Guard
 from redline.model import Conversation, Message
-from redline.policy import to_china
 from redline.store import open_store, session
 from redline.store.imports import import_chats
 from redline.store.models import ChatMessage, StoredFinding

@@ -18,9 +18,9 @@ from typing import Any
 
 from redline.demo.generate import generate_month
 from redline.demo.load import demo_agents, load_month, review_sample, run_demo_qa
-from redline.engine import Guard
+from redline.desk.policy import Policy
+from redline.guard.engine import Guard
 from redline.model import Conversation
-from redline.policy import Policy
 from redline.store import open_store, writing
 from redline.store.accounts import add_user
 from redline.store.imports import import_chats

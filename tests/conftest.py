@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from redline.engine import Guard
+from redline.guard.engine import Guard
 from redline.model import Finding
 from support import DEFAULT_ORDER, MessageSpec, flagged_pairs, make_conv
 

@@ -11,7 +11,11 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from redline.alerts import (
+from redline.guard.engine import Guard
+from redline.guard.packs import load_rules
+from redline.model import Conversation, Message
+from redline.model import Order as ChatOrder
+from redline.records.alerts import (
     AlertRules,
     ExtortionFacts,
     FilingFacts,
@@ -30,10 +34,6 @@ from redline.alerts import (
     suspicious_orders,
     unreachable_issue,
 )
-from redline.engine import Guard
-from redline.model import Conversation, Message
-from redline.model import Order as ChatOrder
-from redline.packs import load_rules
 from redline.store import session, writing
 from redline.store.alerts import (
     FilingError,

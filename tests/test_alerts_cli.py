@@ -374,7 +374,7 @@ def test_failures_are_retried_and_logged(
     runner: CliRunner, db: str, serve: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     robot = serve(FakeRobot("dingtalk", fail=2))
-    with caplog.at_level(logging.WARNING, logger="redline.notify"):
+    with caplog.at_level(logging.WARNING, logger="redline.notify.robots"):
         r = push(runner, db, "--webhook", robot.url)
     assert r.exit_code == 0, r.output
     assert robot.attempts == len(robot.received) + 2
@@ -386,7 +386,7 @@ def test_undelivered_messages_wait_in_the_outbox_for_the_next_push(
     runner: CliRunner, db: str, serve: Any, home: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     robot = serve(FakeRobot("dingtalk", fail=-1))
-    with caplog.at_level(logging.WARNING, logger="redline.notify"):
+    with caplog.at_level(logging.WARNING, logger="redline.notify.robots"):
         down = push(runner, db, "--webhook", robot.url, "--retries", "1", "--digest")
     assert down.exit_code == 1
     assert "推送最终失败" in caplog.text

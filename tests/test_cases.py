@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from redline import cases
-from redline.cases import ActionInput, CaseFacts, TransitionError
-from redline.packs import load_rules
-from redline.policy import Policy
+from redline.desk import cases
+from redline.desk.cases import ActionInput, CaseFacts, TransitionError
+from redline.desk.policy import Policy
+from redline.guard.packs import load_rules
 
 CN = ZoneInfo("Asia/Shanghai")
 RS = load_rules()

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, MetaData, select, text
 
-from redline.cases import ActionInput, TransitionError
+from redline.desk.cases import ActionInput, TransitionError
 from redline.importers.records import ItemRecord, OrderRecord, RefundRecord, RowError
 from redline.model import Conversation, Message
 from redline.model import Order as ChatOrder

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from redline.evaluate import Report, score
+from redline.guard.evaluate import Report, score
 from redline.model import Conversation
 from support import CATEGORIES, DEV_SET
 

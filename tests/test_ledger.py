@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from redline.ledger import (
+from redline.guard.packs import load_rules
+from redline.records.ledger import (
     Deduction,
     LedgerRules,
     Penalty,
@@ -17,7 +18,6 @@ from redline.ledger import (
     standing,
     what_if,
 )
-from redline.packs import load_rules
 
 CN = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2024, 3, 1, 10, 0, tzinfo=CN)

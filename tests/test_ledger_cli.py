@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from redline.cli import main
-from redline.engine import Guard
-from redline.packs import load_rules
+from redline.guard.engine import Guard
+from redline.guard.packs import load_rules
 from redline.store import session, writing
 from redline.store.imports import import_chats
 from redline.store.penalties import add_notice, deductions

@@ -2,7 +2,7 @@
 
 Every number asserted here is worked out by hand in the comments next to the fixture
 and the asserts. The same rows also go through the pure functions of
-:mod:`redline.metrics` (record-level aggregation instead of SQL): both paths must
+:mod:`redline.records.metrics` (record-level aggregation instead of SQL): both paths must
 give the same report.
 
 Times are China time. Agents: MEI = 店:小美, XUE = 店:小雪.
@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from redline.metrics import (
+from redline.guard.packs import load_rules
+from redline.model import Conversation, Message, Order
+from redline.records.metrics import (
     Chat,
     ChatEvent,
     FindingRecord,
@@ -38,8 +40,6 @@ from redline.metrics import (
     refund_groups,
     response_gaps,
 )
-from redline.model import Conversation, Message, Order
-from redline.packs import load_rules
 from redline.store import session, writing
 from redline.store.imports import import_chats
 from redline.store.metrics import metrics_report

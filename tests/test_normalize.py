@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from redline.normalize import Normalizer, chinese_numeral_to_int, original_span
+from redline.guard.normalize import Normalizer, chinese_numeral_to_int, original_span
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
 from redline.cli import main
+from redline.guard.packs import load_rules
 from redline.importers.notices import parse_type, read_notices
 from redline.importers.records import NoticeRecord, RowError
 from redline.importers.text import FileFormatError
-from redline.ledger import LedgerRules
-from redline.packs import load_rules
+from redline.records.ledger import LedgerRules
 from redline.store import session
 from redline.store.models import ImportRun, PenaltyNotice
 from redline.store.penalties import deductions, import_notices

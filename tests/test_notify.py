@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from redline.notify import (
+from redline.notify.robots import (
     TRUNCATION_MARKER,
     WECOM_MARKDOWN_LIMIT,
     DingTalk,
@@ -266,7 +266,7 @@ def test_non_retryable_errcode_is_returned_not_raised(
     robot: FakeRobot, sleeps: list[float], caplog: pytest.LogCaptureFixture
 ) -> None:
     robot.script = [(200, {"errcode": 310000, "errmsg": "sign not match"})]
-    with caplog.at_level(logging.WARNING, logger="redline.notify"):
+    with caplog.at_level(logging.WARNING, logger="redline.notify.robots"):
         delivery = send(DingTalk(robot.url(), "secret"), ALERT, sleep=sleeps.append)
     assert not delivery.ok
     assert delivery.attempts == 1 and delivery.status == 200 and delivery.errcode == 310000
@@ -292,13 +292,13 @@ def test_connection_refused_fails_after_retries_and_logs(
     closed_port: int, sleeps: list[float], caplog: pytest.LogCaptureFixture
 ) -> None:
     channel = DingTalk(f"http://127.0.0.1:{closed_port}/robot/send?access_token=SECRET_TOKEN")
-    with caplog.at_level(logging.WARNING, logger="redline.notify"):
+    with caplog.at_level(logging.WARNING, logger="redline.notify.robots"):
         delivery = send(channel, ALERT, retries=2, backoff=0.25, sleep=sleeps.append)
     assert not delivery.ok
     assert delivery.attempts == 3 and delivery.status is None
     assert delivery.error is not None and "网络错误" in delivery.error
     assert sleeps == [0.25, 0.5]
-    levels = [r.levelno for r in caplog.records if r.name == "redline.notify"]
+    levels = [r.levelno for r in caplog.records if r.name == "redline.notify.robots"]
     assert levels == [logging.WARNING] * 3 + [logging.ERROR]
     assert "SECRET_TOKEN" not in caplog.text  # tokens never reach the logs
 
@@ -357,7 +357,7 @@ def test_outbox_keeps_unreadable_lines(
     spool.write_text('{"id": "cut short', encoding="utf-8")  # a crash mid-write
     outbox = Outbox(spool)
     outbox.put("ops", Message("a", "1"))
-    with caplog.at_level(logging.ERROR, logger="redline.notify"):
+    with caplog.at_level(logging.ERROR, logger="redline.notify.robots"):
         assert [d.ok for d in outbox.flush({"ops": DingTalk(robot.url())})] == [True]
     assert spool.read_text(encoding="utf-8") == '{"id": "cut short\n'
     assert "无法解析" in caplog.text

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from redline.engine import Guard
-from redline.packs import bundled_pack_paths, load_rules
+from redline.guard.engine import Guard
+from redline.guard.packs import bundled_pack_paths, load_rules
 from redline.yamlsrc import PackError
 from support import BUYER, agent, make_conv
 

@@ -1,4 +1,4 @@
-"""redline.policy: after-sales clocks and money, checked against the seeds' worked examples."""
+"""redline.desk.policy: after-sales clocks and money, checked against the seeds' worked examples."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from redline import policy
-from redline.packs import load_rules
-from redline.policy import Policy
+from redline.desk import policy
+from redline.desk.policy import Policy
+from redline.guard.packs import load_rules
 
 CN = Policy.default().tz
 T0 = datetime(2023, 3, 1, 10, 0, tzinfo=CN)  # a China-time instant used as "applied/paid/signed"

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from redline.cli import main
-from redline.engine import Guard
+from redline.guard.engine import Guard
 from redline.model import Conversation, Message, Order
 from redline.store import session, writing
 from redline.store.imports import import_chats

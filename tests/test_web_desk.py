@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 import redline.store.accounts
+from redline.desk.policy import Policy
 from redline.importers.records import OrderRecord, RefundRecord
-from redline.policy import Policy
 from redline.store import open_store, session, writing
 from redline.store.accounts import add_user, create_token
 from redline.store.desk import Desk

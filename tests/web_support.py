@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from redline.engine import Guard
+from redline.guard.engine import Guard
 from redline.model import Conversation
 from redline.store import open_store, writing
 from redline.store.accounts import add_user, create_token

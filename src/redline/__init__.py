@@ -9,10 +9,10 @@ The one entry point every caller uses::
     findings = guard.check_text("亲，特价商品不开发票哦")   # pre-send check of one reply
 """
 
-from .engine import Guard
-from .model import Conversation, ConversationError, Finding, Message, Order, Shop
-from .packs import RuleSet, load_rules
-from .yamlsrc import PackError
+from redline.guard.engine import Guard
+from redline.guard.packs import RuleSet, load_rules
+from redline.model import Conversation, ConversationError, Finding, Message, Order, Shop
+from redline.yamlsrc import PackError
 
 __version__ = "0.1.0"
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .model import Conversation, ConversationError, Shop
+from redline.model import Conversation, ConversationError, Shop
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 

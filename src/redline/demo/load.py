@@ -15,16 +15,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from ..engine import Guard
-from ..importers.chats import read_chats
-from ..importers.orders import read_items, read_orders
-from ..importers.refunds import read_refunds
-from ..store import writing
-from ..store.imports import ImportReport, import_chats, import_items, import_orders, import_refunds
-from ..store.models import StoredFinding
-from ..store.penalties import add_notice
-from ..store.qa import QAReport, review, rules_fingerprint, run_qa
-from .generate import AGENTS, NIGHT_AGENT
+from redline.demo.generate import AGENTS, NIGHT_AGENT
+from redline.guard.engine import Guard
+from redline.importers.chats import read_chats
+from redline.importers.orders import read_items, read_orders
+from redline.importers.refunds import read_refunds
+from redline.store import writing
+from redline.store.imports import (
+    ImportReport,
+    import_chats,
+    import_items,
+    import_orders,
+    import_refunds,
+)
+from redline.store.models import StoredFinding
+from redline.store.penalties import add_notice
+from redline.store.qa import QAReport, review, rules_fingerprint, run_qa
 
 
 def fresh_sqlite(path: Path) -> str:

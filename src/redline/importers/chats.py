@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ..jsonl import InputError, read_conversations
-from ..model import Conversation, Message, Order
-from .records import RowError
-from .text import Source, decode, load, parse_time, shorten
+from redline.importers.records import RowError
+from redline.importers.text import Source, decode, load, parse_time, shorten
+from redline.jsonl import InputError, read_conversations
+from redline.model import Conversation, Message, Order
 
 _PREFIX = "cntaobao"
 _MIN_DASHES = 10  # the export writes 28 on each side; be lenient

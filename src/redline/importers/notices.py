@@ -28,10 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from ..ledger import DEDUCTION_TYPES, TYPE_NAMES
-from .records import NoticeRecord, RowError
-from .refunds import sheet_tables
-from .text import (
+from redline.importers.records import NoticeRecord, RowError
+from redline.importers.refunds import sheet_tables
+from redline.importers.text import (
     Cells,
     FileFormatError,
     HeaderMap,
@@ -42,6 +41,7 @@ from .text import (
     parse_int,
     shorten,
 )
+from redline.records.ledger import DEDUCTION_TYPES, TYPE_NAMES
 
 TIME, POINTS, TYPE, NOTE, NUMBER = "处罚时间", "扣分", "违规类型", "违规原因", "处罚编号"
 REQUIRED = (TIME, POINTS, TYPE)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from .records import ItemRecord, OrderRecord, RowError
-from .text import (
+from redline.importers.records import ItemRecord, OrderRecord, RowError
+from redline.importers.text import (
     Cells,
     HeaderMap,
     Source,

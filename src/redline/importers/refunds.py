@@ -26,8 +26,8 @@ from typing import Any
 import openpyxl
 import xlrd
 
-from .records import RefundRecord, RowError
-from .text import (
+from redline.importers.records import RefundRecord, RowError
+from redline.importers.text import (
     Cells,
     CellValue,
     FileFormatError,

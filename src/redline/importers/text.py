@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from .records import RowError
+from redline.importers.records import RowError
 
 CHINA = ZoneInfo("Asia/Shanghai")
 

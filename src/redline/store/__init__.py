@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from .db import ENV_URL, data_dir, describe, make_engine, resolve_url
+from redline.store.db import ENV_URL, data_dir, describe, make_engine, resolve_url
 
 __all__ = [
     "ENV_URL",

@@ -1,10 +1,10 @@
 """Risk alerts on the store: the records the detectors read, 可疑订单 filings, the push
 log and the daily digest.
 
-Every decision is :mod:`redline.alerts`' (pure detectors) or :mod:`redline.policy`'s;
+Every decision is :mod:`redline.records.alerts`' (pure detectors) or :mod:`redline.desk.policy`'s;
 this module reads rows into plain records, writes filings and remembers which alert
 went to which robot. The shipping watch is :meth:`redline.store.desk.Desk.late_orders`,
-the ledger :mod:`redline.store.penalties` with :mod:`redline.ledger`.
+the ledger :mod:`redline.store.penalties` with :mod:`redline.records.ledger`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import alerts as detect
-from .. import cases as case_rules
-from ..alerts import (
+from redline.desk import cases as case_rules
+from redline.desk.policy import Policy
+from redline.guard.packs import RuleSet, load_rules
+from redline.records import alerts as detect
+from redline.records.alerts import (
     KINDS,
     OUTCOMES,
     SEVERITIES,
@@ -35,11 +37,9 @@ from ..alerts import (
     RefundFacts,
     ShipWatch,
 )
-from ..ledger import LedgerRules
-from ..packs import RuleSet, load_rules
-from ..policy import Policy
-from .desk import UNSHIPPED, Desk
-from .models import (
+from redline.records.ledger import LedgerRules
+from redline.store.desk import UNSHIPPED, Desk
+from redline.store.models import (
     AlertPush,
     ChatMessage,
     Conversation,
@@ -49,7 +49,7 @@ from .models import (
     StoredFinding,
     SuspiciousOrderFiling,
 )
-from .penalties import deductions
+from redline.store.penalties import deductions
 
 CLOSED = "交易关闭"
 MODIFIED_ADDRESS = "修改后的收货地址"

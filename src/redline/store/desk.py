@@ -2,7 +2,7 @@
 
 :class:`Desk` wraps one session. Every decision — which state a refund is in,
 which clocks run, what an action may do, what is at stake — is made by
-:mod:`redline.cases` and :mod:`redline.policy`; this module only reads and writes
+:mod:`redline.desk.cases` and :mod:`redline.desk.policy`; this module only reads and writes
 rows, appends history and keeps each case's stored clocks (``case_clocks``,
 ``cases.due_at``) in step with its state.
 """
@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from .. import cases as rules
-from ..cases import ActionInput, CaseFacts, Clock, Urgency
-from ..packs import RefundReason, RuleSet, load_rules
-from ..policy import Policy, china_now
-from .models import Case, CaseClock, CaseEvent, HandoffNote, Order, Refund, ReturnEntry
+from redline.desk import cases as rules
+from redline.desk.cases import ActionInput, CaseFacts, Clock, Urgency
+from redline.desk.policy import Policy, china_now
+from redline.guard.packs import RefundReason, RuleSet, load_rules
+from redline.store.models import Case, CaseClock, CaseEvent, HandoffNote, Order, Refund, ReturnEntry
 
 # handoff kind → (Chinese, English); the night shift's usual entries (003)
 HANDOFF_KINDS: dict[str, tuple[str, str]] = {

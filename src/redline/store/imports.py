@@ -27,10 +27,10 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, String, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..importers.records import ItemRecord, OrderRecord, RefundRecord, RowError
-from ..model import Conversation as ChatConversation
-from . import writing
-from .models import ChatMessage, Conversation, ImportRun, Order, OrderItem, Refund
+from redline.importers.records import ItemRecord, OrderRecord, RefundRecord, RowError
+from redline.model import Conversation as ChatConversation
+from redline.store import writing
+from redline.store.models import ChatMessage, Conversation, ImportRun, Order, OrderItem, Refund
 
 CHUNK = 2000
 T = TypeVar("T")
@@ -271,7 +271,7 @@ def _batches(
 
 def _finish(s: Session, report: ImportReport, path: Path | None, digest: str) -> None:
     if report.changed and path is not None:
-        from ..policy import china_now
+        from redline.desk.policy import china_now
 
         s.add(
             ImportRun(
@@ -392,8 +392,8 @@ def import_refunds(
     now: datetime | None = None,
 ) -> ImportReport:
     """Refund rows, then the case behind each new or changed one (same transaction)."""
-    from ..cases import TERMINAL, state_from_export
-    from .desk import Desk
+    from redline.desk.cases import TERMINAL, state_from_export
+    from redline.store.desk import Desk
 
     report = ImportReport("refunds", str(path or "-"))
     digest = file_digest(path)
@@ -499,6 +499,6 @@ def _conversation_row(
 def _aware(dt: datetime | None) -> datetime | None:
     if dt is None or dt.tzinfo is not None:
         return dt
-    from ..policy import to_china
+    from redline.desk.policy import to_china
 
     return to_china(dt)

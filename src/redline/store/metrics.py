@@ -1,15 +1,15 @@
 """The metrics' rows from the store, aggregated in SQL where it can be.
 
 Orders and refunds are counted and summed by the database, grouped by China day
-(and by 客服介入状态 for refunds, which :mod:`redline.metrics` then reads with
-:func:`redline.cases._intervening`), so a month of 100,000 orders comes back as a
+(and by 客服介入状态 for refunds, which :mod:`redline.records.metrics` then reads with
+:func:`redline.desk.cases._intervening`), so a month of 100,000 orders comes back as a
 few dozen rows; so are findings (per agent, category, status and day, joined to
 their message so that only findings on agent messages count). Chats are read
 message by message — a response gap depends on the messages before it, which SQL
 could only say with nested window functions — but only the conversations with a
 message in the window, with their times read by :class:`_Instant` rather than the
 store's slower type. The paid orders that decide inquiries come in two queries
-driven by the same conversations. The arithmetic is :mod:`redline.metrics`'s.
+driven by the same conversations. The arithmetic is :mod:`redline.records.metrics`'s.
 
 The China day of a UTC timestamp: PostgreSQL converts with the zone itself
 (``timezone('Asia/Shanghai', t)``); SQLite, which stores naive UTC, adds the zone's
@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
-from ..metrics import (
+from redline.records.metrics import (
     Chat,
     ChatEvent,
     FindingGroup,
@@ -56,7 +56,7 @@ from ..metrics import (
     build_report,
     order_lookup_span,
 )
-from .models import ChatMessage, Conversation, Order, Refund, StoredFinding
+from redline.store.models import ChatMessage, Conversation, Order, Refund, StoredFinding
 
 
 def metrics_report(
@@ -292,7 +292,7 @@ def chat_orders(s: Session, window: Window, since: datetime, until: datetime) ->
     """The paid orders that decide the window's inquiries: those of every buyer with a
     chat in the window paid between ``since`` and ``until`` (inclusive), and the orders
     the chats are linked to whenever they were paid (a chat about an order paid long
-    ago is still after-sales). A superset of what :func:`redline.metrics.inquiries`
+    ago is still after-sales). A superset of what :func:`redline.records.metrics.inquiries`
     looks at, in two queries."""
     touched = _touched(window)
     columns = (Order.order_no, Order.buyer_nick, _instant(Order.paid_at), Order.paid_amount)

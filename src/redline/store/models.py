@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from .types import Money, UTCDateTime
+from redline.store.types import Money, UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -361,4 +361,4 @@ class AlertPush(Base):
 
 
 # The web app's accounts share the metadata (and so the migrations check).
-from . import accounts as _accounts  # noqa: E402, F401
+from redline.store import accounts as _accounts  # noqa: E402, F401

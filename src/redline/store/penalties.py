@@ -5,7 +5,7 @@ the packs (``general``, ``commitment`` 违背承诺, ``misinformation`` 滥发�
 ``severe``; categories with ledger ``none`` or 0 points do not count). Notices the
 platform sent are entered by hand (``redline ledger add``) or imported from the
 shop's 违规处罚记录 (``redline ledger import``, :func:`import_notices`). The
-arithmetic — cycles, nodes, sanctions — is :mod:`redline.ledger`'s.
+arithmetic — cycles, nodes, sanctions — is :mod:`redline.records.ledger`'s.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from ..importers.records import NoticeRecord, RowError
-from ..ledger import Deduction
-from ..packs import RuleSet
-from . import writing
-from .imports import ImportReport, _finish, file_digest
-from .models import PenaltyNotice, StoredFinding
+from redline.guard.packs import RuleSet
+from redline.importers.records import NoticeRecord, RowError
+from redline.records.ledger import Deduction
+from redline.store import writing
+from redline.store.imports import ImportReport, _finish, file_digest
+from redline.store.models import PenaltyNotice, StoredFinding
 
 TYPES = ("general", "commitment", "misinformation", "severe")
 

@@ -29,13 +29,13 @@ from typing import Any
 from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..engine import Guard
-from ..model import Conversation as ChatConversation
-from ..model import Message, Order, Shop
-from ..packs import bundled_pack_paths, pack_paths
-from ..policy import to_china
-from . import session, writing
-from .models import ChatMessage, Conversation, FindingReview, StoredFinding
+from redline.desk.policy import to_china
+from redline.guard.engine import Guard
+from redline.guard.packs import bundled_pack_paths, pack_paths
+from redline.model import Conversation as ChatConversation
+from redline.model import Message, Order, Shop
+from redline.store import session, writing
+from redline.store.models import ChatMessage, Conversation, FindingReview, StoredFinding
 
 STATUSES: dict[str, tuple[str, str]] = {
     "open": ("待复核", "to review"),

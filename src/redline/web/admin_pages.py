@@ -37,13 +37,13 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import cases as case_rules
-from ..clikit import cell
-from ..desk_cli import iso
-from ..importers.text import FileFormatError
-from ..notify import mask_phone
-from ..packs import RuleSet, bundled_pack_paths, pack_paths
-from ..store.accounts import (
+from redline.cli.desk import iso
+from redline.cli.table import cell
+from redline.desk import cases as case_rules
+from redline.guard.packs import RuleSet, bundled_pack_paths, pack_paths
+from redline.importers.text import FileFormatError
+from redline.notify.robots import mask_phone
+from redline.store.accounts import (
     ROLE_ZH,
     ROLES,
     AccountError,
@@ -59,12 +59,30 @@ from ..store.accounts import (
     revoke_tokens,
     set_password,
 )
-from ..store.imports import ImportReport
-from ..store.models import Case, ChatMessage, Conversation, ImportRun, Order, OrderItem, Refund
-from .app import render, set_session_cookie
-from .auth import SessionData, Sessions
-from .masking import mask_address, mask_name
-from .views import ADMIN, SHOP, back, changing, dual, form_guard, reading, require, user_of
+from redline.store.imports import ImportReport
+from redline.store.models import (
+    Case,
+    ChatMessage,
+    Conversation,
+    ImportRun,
+    Order,
+    OrderItem,
+    Refund,
+)
+from redline.web.app import render, set_session_cookie
+from redline.web.auth import SessionData, Sessions
+from redline.web.masking import mask_address, mask_name
+from redline.web.views import (
+    ADMIN,
+    SHOP,
+    back,
+    changing,
+    dual,
+    form_guard,
+    reading,
+    require,
+    user_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -336,10 +354,10 @@ async def receive_upload(request: Request) -> Upload:
 
 def run_import(request: Request, kind: str, path: Path) -> ImportReport:
     """``redline import <kind> FILE``, in this process (call it in a worker thread)."""
-    from ..importers.chats import read_chats
-    from ..importers.orders import read_items, read_orders
-    from ..importers.refunds import read_refunds
-    from ..store.imports import import_chats, import_items, import_orders, import_refunds
+    from redline.importers.chats import read_chats
+    from redline.importers.orders import read_items, read_orders
+    from redline.importers.refunds import read_refunds
+    from redline.store.imports import import_chats, import_items, import_orders, import_refunds
 
     engine = request.app.state.engine
     if kind == "orders":
@@ -417,7 +435,7 @@ async def do_import(request: Request, actor: str, kind: str, upload: Upload) -> 
 
 def run_batch_qa(request: Request, actor: str) -> dict[str, Any]:
     """``redline qa``: check every imported chat not yet checked with the loaded packs."""
-    from ..store.qa import STATUSES, counts_by_status, rules_fingerprint, run_qa
+    from redline.store.qa import STATUSES, counts_by_status, rules_fingerprint, run_qa
 
     state = request.app.state
     report = run_qa(

@@ -9,12 +9,18 @@ from typing import Any
 from fastapi import Body, FastAPI, Form, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..alerts import KINDS, OUTCOMES, SEVERITIES, AlertRules
-from ..notify import mask_phone
-from ..policy import Policy
-from ..store.alerts import FILING_STATUS, FilingError, current_alerts, file_suspicious, list_filings
-from .masking import mask_name
-from .views import SHOP, back, changing, dual, form_guard, reading, require, user_of
+from redline.desk.policy import Policy
+from redline.notify.robots import mask_phone
+from redline.records.alerts import KINDS, OUTCOMES, SEVERITIES, AlertRules
+from redline.store.alerts import (
+    FILING_STATUS,
+    FilingError,
+    current_alerts,
+    file_suspicious,
+    list_filings,
+)
+from redline.web.masking import mask_name
+from redline.web.views import SHOP, back, changing, dual, form_guard, reading, require, user_of
 
 
 def alert_json(a: Any, policy: Policy) -> dict[str, Any]:

@@ -16,10 +16,10 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from ..cli import summarize
-from ..engine import Guard
-from ..model import Conversation, ConversationError
-from .views import EVERYONE, require
+from redline.cli import summarize
+from redline.guard.engine import Guard
+from redline.model import Conversation, ConversationError
+from redline.web.views import EVERYONE, require
 
 _MESSAGE = {
     "type": "object",

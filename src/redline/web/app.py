@@ -23,14 +23,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
-from ..engine import Guard
-from ..packs import RuleSet
-from ..policy import Policy
-from ..store import data_dir, open_store
-from . import i18n
-from .auth import COOKIE, AuthGate, Sessions, TokenCache
-from .settings import WebSettings
+from redline import __version__
+from redline.desk.policy import Policy
+from redline.guard.engine import Guard
+from redline.guard.packs import RuleSet
+from redline.store import data_dir, open_store
+from redline.web import i18n
+from redline.web.auth import COOKIE, AuthGate, Sessions, TokenCache
+from redline.web.settings import WebSettings
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "redline_lang"
@@ -123,7 +123,7 @@ def create_app(
 
     _errors(app)
     _meta_routes(app)
-    from . import api, pages
+    from redline.web import api, pages
 
     api.register(app)
     pages.register(app)
@@ -169,7 +169,7 @@ def lang_of(request: Request) -> str:
 def render(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    from .auth import Sessions
+    from redline.web.auth import Sessions
 
     sessions: Sessions = request.app.state.sessions
     data = getattr(request.state, "session", None)

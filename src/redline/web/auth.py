@@ -29,8 +29,8 @@ from urllib.parse import quote
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine
 
-from ..store import session
-from ..store.accounts import Principal, principal_by_id, principal_by_token
+from redline.store import session
+from redline.store.accounts import Principal, principal_by_id, principal_by_token
 
 COOKIE = "redline_session"
 CSRF_HEADER = b"x-csrf-token"

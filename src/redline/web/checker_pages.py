@@ -10,8 +10,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from .app import render
-from .views import EVERYONE, require
+from redline.web.app import render
+from redline.web.views import EVERYONE, require
 
 
 def register(app: FastAPI) -> None:

@@ -2,8 +2,8 @@
 the late-shipment watch, the returns register and the shift handoff board.
 
 Every decision (states, guards, clocks, money at stake) comes from
-:class:`redline.store.desk.Desk` and :mod:`redline.cases`; the JSON shapes start
-from the CLI's :func:`redline.desk_cli.case_json` / :func:`~redline.desk_cli.late_json`.
+:class:`redline.store.desk.Desk` and :mod:`redline.desk.cases`; the JSON shapes start
+from the CLI's :func:`redline.cli.desk.case_json` / :func:`~redline.cli.desk.late_json`.
 Buyer data is masked here, in the view function, so the page and its JSON carry
 the same masked values: nicknames and receiver names with ``mask_name``,
 addresses with ``mask_address``, and any phone number in free text (reasons,
@@ -20,15 +20,25 @@ from urllib.parse import quote
 from fastapi import Body, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from .. import cases as rules
-from ..cases import ActionInput, TransitionError
-from ..desk_cli import case_json, iso, late_json
-from ..notify import mask_phone
-from ..policy import Policy, parse_duration
-from ..store.desk import HANDOFF_KINDS, CaseView, Desk, DeskError, LateOrder
-from ..store.models import Case, CaseEvent, HandoffNote, ReturnEntry
-from .masking import mask_address, mask_name
-from .views import ID_MAX, SHOP, back, changing, dual, form_guard, reading, require, user_of
+from redline.cli.desk import case_json, iso, late_json
+from redline.desk import cases as rules
+from redline.desk.cases import ActionInput, TransitionError
+from redline.desk.policy import Policy, parse_duration
+from redline.notify.robots import mask_phone
+from redline.store.desk import HANDOFF_KINDS, CaseView, Desk, DeskError, LateOrder
+from redline.store.models import Case, CaseEvent, HandoffNote, ReturnEntry
+from redline.web.masking import mask_address, mask_name
+from redline.web.views import (
+    ID_MAX,
+    SHOP,
+    back,
+    changing,
+    dual,
+    form_guard,
+    reading,
+    require,
+    user_of,
+)
 
 TAGS: list[Any] = ["desk"]
 
@@ -102,7 +112,7 @@ POSTAGE: dict[str, tuple[str, str]] = {
     "seller": ("卖家", "seller"),
     "insurance": ("运费险", "shipping insurance"),
 }
-# Which fields an action's form shows; the guards in redline.cases still decide.
+# Which fields an action's form shows; the guards in redline.desk.cases still decide.
 NEEDS_TRACKING = frozenset({"buyer_shipped", "reship"})
 NEEDS_NOTE = frozenset({"reject"})
 ACTION_PATTERN = "^(" + "|".join(rules.ACTIONS) + ")$"

@@ -43,8 +43,8 @@ def translator(lang: str) -> Callable[[str], str]:
 
 
 def install(env: Any) -> None:
-    from ..notify import mask_phone
-    from .masking import mask_address, mask_name
+    from redline.notify.robots import mask_phone
+    from redline.web.masking import mask_address, mask_name
 
     env.filters["mask_phone"] = mask_phone
     env.filters["mask_name"] = mask_name
@@ -66,7 +66,7 @@ def localtime(value: Any, with_year: bool = False) -> str:
     """An ISO time (or datetime) as China local ``MM-DD HH:MM``; '' for none."""
     from datetime import datetime
 
-    from ..policy import Policy
+    from redline.desk.policy import Policy
 
     if value in (None, ""):
         return ""

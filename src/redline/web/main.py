@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from .app import create_app
+from redline.web.app import create_app
 
 _rules = [d for d in os.environ.get("REDLINE_RULES", "").split(os.pathsep) if d]
 app = create_app(None, _rules)

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
 
-from ..metrics import MetricsSettings, Window
-from ..store.metrics import metrics_report
-from .views import SHOP, dual, reading
+from redline.records.metrics import MetricsSettings, Window
+from redline.store.metrics import metrics_report
+from redline.web.views import SHOP, dual, reading
 
 
 def _window(

@@ -15,16 +15,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from sqlalchemy import func, select
 
-from ..ledger import LedgerRules
-from ..ledger_cli import standing_json
-from ..policy import Policy
-from ..store.alerts import current_alerts
-from ..store.desk import Desk
-from ..store.models import StoredFinding
-from ..store.penalties import deductions
-from .alerts_pages import alert_json
-from .desk_pages import case_card, late_row
-from .views import SHOP, dual, reading
+from redline.cli.ledger import standing_json
+from redline.desk.policy import Policy
+from redline.records.ledger import LedgerRules
+from redline.store.alerts import current_alerts
+from redline.store.desk import Desk
+from redline.store.models import StoredFinding
+from redline.store.penalties import deductions
+from redline.web.alerts_pages import alert_json
+from redline.web.desk_pages import case_card, late_row
+from redline.web.views import SHOP, dual, reading
 
 
 def now_of(request: Request) -> datetime:

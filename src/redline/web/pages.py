@@ -5,15 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..store.accounts import authenticate
-from .app import render, safe_next, set_session_cookie
-from .auth import COOKIE, Sessions, check_csrf
-from .views import EVERYONE, changing, require
+from redline.store.accounts import authenticate
+from redline.web.app import render, safe_next, set_session_cookie
+from redline.web.auth import COOKIE, Sessions, check_csrf
+from redline.web.views import EVERYONE, changing, require
 
 
 def register(app: FastAPI) -> None:
     _login(app)
-    from . import (
+    from redline.web import (
         admin_pages,
         alerts_pages,
         checker_pages,

@@ -14,11 +14,21 @@ from fastapi import Body, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
-from ..qa_cli import finding_json as cli_finding_json
-from ..store.accounts import Principal
-from ..store.models import ChatMessage, Conversation, StoredFinding
-from ..store.qa import REVIEW_ACTIONS, STATUSES, ReviewError, review, reviews
-from .views import EVERYONE, ID_MAX, back, changing, dual, form_guard, reading, require, user_of
+from redline.cli.qa import finding_json as cli_finding_json
+from redline.store.accounts import Principal
+from redline.store.models import ChatMessage, Conversation, StoredFinding
+from redline.store.qa import REVIEW_ACTIONS, STATUSES, ReviewError, review, reviews
+from redline.web.views import (
+    EVERYONE,
+    ID_MAX,
+    back,
+    changing,
+    dual,
+    form_guard,
+    reading,
+    require,
+    user_of,
+)
 
 
 def finding_json(f: StoredFinding) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..packs import RuleSet
+from redline.guard.packs import RuleSet
 
 _KEYS = {
     "session_hours": ("web_session_hours", 1, 24 * 30),

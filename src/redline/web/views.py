@@ -22,10 +22,10 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from ..store import session, writing
-from ..store.accounts import Principal
-from .app import dumps, render, safe_next
-from .auth import check_csrf
+from redline.store import session, writing
+from redline.store.accounts import Principal
+from redline.web.app import dumps, render, safe_next
+from redline.web.auth import check_csrf
 
 SHOP = ("admin", "supervisor")
 EVERYONE = ("admin", "supervisor", "agent")

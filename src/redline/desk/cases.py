@@ -16,7 +16,7 @@ statuses (import-formats.md)::
 Every state runs clocks (:func:`clocks`): the instant something happens on the
 platform if the shop does nothing — the buyer may call in 小二 (72 h), the refund
 is granted automatically (5 days), the return is refunded unconfirmed (10 / 30
-days after the buyer ships it). Numbers come from :class:`redline.policy.Policy`.
+days after the buyer ships it). Numbers come from :class:`redline.desk.policy.Policy`.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .packs import RefundReason, RuleSet
-from .policy import Policy
+from redline.desk.policy import Policy
+from redline.guard.packs import RefundReason, RuleSet
 
 # kind → (Chinese, English)
 KINDS: dict[str, tuple[str, str]] = {

@@ -1,4 +1,4 @@
-"""``redline`` — the command line, a thin layer over :class:`redline.engine.Guard`.
+"""``redline`` — the command line, a thin layer over :class:`redline.guard.engine.Guard`.
 
 Exit status of ``redline check``: 0 nothing flagged, 1 something flagged,
 2 bad input (a malformed line, an unreadable file, a broken rule pack).
@@ -19,14 +19,14 @@ from typing import Any, BinaryIO, TypeVar
 import click
 import yaml
 
-from . import __version__
-from .clikit import BadInput, cell, pad, width
-from .engine import Guard
-from .evaluate import Report, score
-from .jsonl import InputError, read_conversations
-from .model import Conversation, ConversationError, Finding, Message, Shop
-from .packs import RuleSet
-from .yamlsrc import PackError
+from redline import __version__
+from redline.cli.table import BadInput, cell, pad, width
+from redline.guard.engine import Guard
+from redline.guard.evaluate import Report, score
+from redline.guard.packs import RuleSet
+from redline.jsonl import InputError, read_conversations
+from redline.model import Conversation, ConversationError, Finding, Message, Shop
+from redline.yamlsrc import PackError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -440,12 +440,12 @@ def demo(fmt: str, lang: str) -> None:
 
 def _register_desk() -> None:
     # The after-sales desk lives in its own module; it only adds commands.
-    from .alerts_cli import COMMANDS as ALERTS
-    from .desk_cli import COMMANDS as DESK
-    from .ledger_cli import COMMANDS as LEDGER
-    from .metrics_cli import COMMANDS as METRICS
-    from .qa_cli import COMMANDS as QA
-    from .web_cli import COMMANDS as WEB
+    from redline.cli.alerts import COMMANDS as ALERTS
+    from redline.cli.desk import COMMANDS as DESK
+    from redline.cli.ledger import COMMANDS as LEDGER
+    from redline.cli.metrics import COMMANDS as METRICS
+    from redline.cli.qa import COMMANDS as QA
+    from redline.cli.web import COMMANDS as WEB
 
     for command in [*DESK, *QA, *LEDGER, *METRICS, *ALERTS, *WEB]:
         main.add_command(command)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .clikit import BadInput, table
-from .desk_cli import db_option, emit_json, format_option, local, open_db, store_errors
-from .store import writing
-from .store.accounts import (
+from redline.cli.desk import db_option, emit_json, format_option, local, open_db, store_errors
+from redline.cli.table import BadInput, table
+from redline.store import writing
+from redline.store.accounts import (
     ROLE_ZH,
     ROLES,
     AccountError,
@@ -99,7 +99,7 @@ def users_add(
 @db_option
 def users_list(fmt: str, db_url: str | None) -> None:
     """列出用户。List users."""
-    from .store import session
+    from redline.store import session
 
     engine = open_db(db_url)
     with store_errors(db_url), session(engine) as s:
@@ -230,11 +230,11 @@ def demo_web(
     """
     from datetime import timedelta
 
-    from .demo.generate import generate_month
-    from .demo.load import demo_agents, fresh_sqlite, load_month, review_sample, run_demo_qa
-    from .engine import Guard
-    from .policy import Policy
-    from .store import data_dir, describe, resolve_url
+    from redline.demo.generate import generate_month
+    from redline.demo.load import demo_agents, fresh_sqlite, load_month, review_sample, run_demo_qa
+    from redline.desk.policy import Policy
+    from redline.guard.engine import Guard
+    from redline.store import data_dir, describe, resolve_url
 
     policy = Policy.default()
     now = policy.china_now().replace(microsecond=0)

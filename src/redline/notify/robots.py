@@ -9,7 +9,7 @@ Three layers, each usable on its own:
   webhook URL with :func:`channel_from_url`.
 * :func:`send` — one delivery with retries. It never raises for a delivery
   failure: it returns a :class:`Delivery` and logs every failed attempt on the
-  ``redline.notify`` logger (WARNING per attempt, ERROR for the final failure).
+  ``redline.notify.robots`` logger (WARNING per attempt, ERROR for the final failure).
 
 Nothing is lost silently: put messages into an :class:`Outbox` (an append-only
 JSONL spool file) and :meth:`Outbox.flush` it whenever the robots may be
@@ -23,7 +23,7 @@ additionally phone-masked by the channels themselves as a last line of defence.
 
 Example::
 
-    from redline.notify import Message, Outbox, channel_from_url, send
+    from redline.notify.robots import Message, Outbox, channel_from_url, send
 
     robot = channel_from_url("https://oapi.dingtalk.com/robot/send?access_token=…",
                              secret="SEC…")
@@ -74,7 +74,7 @@ __all__ = [
     "send",
 ]
 
-log = logging.getLogger("redline.notify")
+log = logging.getLogger("redline.notify.robots")
 
 KINDS = ("alert", "digest")
 

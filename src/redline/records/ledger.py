@@ -47,7 +47,7 @@ points is the heavier one. This module reads it as:
 A sanction runs over ``[reached_at, ends_at)`` where ``ends_at`` is the end of its
 longest measure; 清退 has no end (``ends_at is None``).
 
-Conventions (as :mod:`redline.policy`): naive datetimes are China time, every datetime
+Conventions (as :mod:`redline.desk.policy`): naive datetimes are China time, every datetime
 returned is aware in that zone; money is :class:`~decimal.Decimal` whole yuan.
 """
 
@@ -729,7 +729,7 @@ def description_mismatch_points(kind: MismatchKind, previous_count: int) -> Pena
 
 @functools.cache
 def _default_rules() -> LedgerRules:
-    from .packs import load_rules
+    from redline.guard.packs import load_rules
 
     return LedgerRules.from_settings(load_rules().settings, source="内置规则包 (bundled packs)")
 

@@ -18,10 +18,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .conditions import Condition, compile_condition
-from .model import SEVERITIES
-from .normalize import Normalizer
-from .yamlsrc import LDict, LList, PackError, load_yaml
+from redline.guard.conditions import Condition, compile_condition
+from redline.guard.normalize import Normalizer
+from redline.model import SEVERITIES
+from redline.yamlsrc import LDict, LList, PackError, load_yaml
 
 TOP_KEYS = {
     "pack",

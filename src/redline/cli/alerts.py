@@ -1,7 +1,7 @@
 """``redline alerts`` (list, ``file``, ``filings``, ``push``, ``outbox``) and ``redline digest``.
 
-Thin: the detectors are :mod:`redline.alerts`, the store side :mod:`redline.store.alerts`,
-the robots and the outbox :mod:`redline.notify`. Where the robots are:
+Thin: the detectors are :mod:`redline.records.alerts`, the store side :mod:`redline.store.alerts`,
+the robots and the outbox :mod:`redline.notify.robots`. Where the robots are:
 
 1. ``--webhook URL`` (or ``$REDLINE_WEBHOOK``), with ``--secret`` (or
    ``$REDLINE_WEBHOOK_SECRET``) for DingTalk's 加签 — one robot, alerts and digests;
@@ -41,10 +41,7 @@ import click
 import yaml
 from sqlalchemy import Engine
 
-from .alerts import KINDS, OUTCOMES, SEVERITIES, Alert, alert_messages
-from .cases import fmt_delta
-from .clikit import BadInput, cell, table
-from .desk_cli import (
+from redline.cli.desk import (
     at_option,
     db_option,
     emit_json,
@@ -56,10 +53,13 @@ from .desk_cli import (
     store_errors,
     when,
 )
-from .notify import Channel, Delivery, Message, Outbox, channel_from_url
-from .policy import Policy
-from .store import data_dir, session, writing
-from .store.alerts import (
+from redline.cli.table import BadInput, cell, table
+from redline.desk.cases import fmt_delta
+from redline.desk.policy import Policy
+from redline.notify.robots import Channel, Delivery, Message, Outbox, channel_from_url
+from redline.records.alerts import KINDS, OUTCOMES, SEVERITIES, Alert, alert_messages
+from redline.store import data_dir, session, writing
+from redline.store.alerts import (
     FILING_STATUS,
     Context,
     FilingError,

@@ -376,7 +376,7 @@ def _money(value: Any, what: str) -> Decimal:
 
 @functools.cache
 def _default_policy() -> Policy:
-    from .packs import load_rules
+    from redline.guard.packs import load_rules
 
     return Policy.from_settings(load_rules().settings, source="内置规则包 (bundled packs)")
 

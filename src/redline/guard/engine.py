@@ -29,10 +29,10 @@ from typing import Any
 
 import ahocorasick_rs
 
-from .conditions import MessageContext
-from .model import Conversation, Finding, Message, Order, Shop
-from .normalize import SEPARATOR, Normalizer
-from .packs import Rule, RuleSet, load_rules
+from redline.guard.conditions import MessageContext
+from redline.guard.normalize import SEPARATOR, Normalizer
+from redline.guard.packs import Rule, RuleSet, load_rules
+from redline.model import Conversation, Finding, Message, Order, Shop
 
 OPTIONAL_RE = re.compile(r"\[\[(.*?)\]\]")
 CLAUSE_BREAKS = re.compile(r"[,，.。!！?？;；\x00]")

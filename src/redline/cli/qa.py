@@ -6,8 +6,7 @@ from typing import Any
 
 import click
 
-from .clikit import BadInput, cell, table
-from .desk_cli import (
+from redline.cli.desk import (
     at_option,
     db_option,
     emit_json,
@@ -18,8 +17,9 @@ from .desk_cli import (
     store_errors,
     when,
 )
-from .store import session, writing
-from .store.qa import (
+from redline.cli.table import BadInput, cell, table
+from redline.store import session, writing
+from redline.store.qa import (
     REVIEW_ACTIONS,
     STATUSES,
     ReviewError,
@@ -63,7 +63,7 @@ def qa_group(
     ctx.obj = {"db_url": db_url}
     if ctx.invoked_subcommand is not None:
         return
-    from .cli import load_guard
+    from redline.cli import load_guard
 
     guard = load_guard(rules_dirs)
     now = when(at_text)
@@ -166,7 +166,7 @@ def qa_list(
 @click.pass_obj
 def qa_show(obj: dict[str, Any], finding_id: int, fmt: str, db_url: str | None) -> None:
     """一条问题：原因、建议话术与复核历史。One finding with its review history."""
-    from .store.models import StoredFinding
+    from redline.store.models import StoredFinding
 
     url = db_url or obj["db_url"]
     engine = open_db(url)

@@ -32,7 +32,7 @@ Shop metrics (seed 001)
   of it) / orders paid in the window. The two are different cohorts, as on the
   platform: a refund applied today may be for an order paid last month.
 * 退款纠纷率 = refunds applied in the window whose 客服介入状态 says the platform
-  intervened (售中 and 售后 alike; read as :func:`redline.cases._intervening`: contains
+  intervened (售中 and 售后 alike; read as :func:`redline.desk.cases._intervening`: contains
   介入 and does not start with 不/无/未/没有) / orders paid in the window.
 * 退款自主完结率 = refunds completed in the window without intervention / all refunds
   completed in the window. "Completed" is a refund with a 退款完结时间 (退款成功 or
@@ -104,7 +104,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .cases import _intervening
+from redline.desk.cases import _intervening
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -295,7 +295,7 @@ class MetricsSettings:
 
 @functools.cache
 def _default_settings() -> MetricsSettings:
-    from .packs import load_rules
+    from redline.guard.packs import load_rules
 
     return MetricsSettings.from_settings(load_rules().settings, source="内置规则包 (bundled packs)")
 

@@ -20,15 +20,15 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import cases as rules
-from .cases import ActionInput, TransitionError
-from .clikit import BadInput, cell, table
-from .importers.text import FileFormatError
-from .policy import Policy, parse_duration
-from .store import describe, open_store, resolve_url, session, writing
-from .store.desk import HANDOFF_KINDS, CaseView, Desk, DeskError, LateOrder
-from .store.imports import ImportReport
-from .store.models import Case
+from redline.cli.table import BadInput, cell, table
+from redline.desk import cases as rules
+from redline.desk.cases import ActionInput, TransitionError
+from redline.desk.policy import Policy, parse_duration
+from redline.importers.text import FileFormatError
+from redline.store import describe, open_store, resolve_url, session, writing
+from redline.store.desk import HANDOFF_KINDS, CaseView, Desk, DeskError, LateOrder
+from redline.store.imports import ImportReport
+from redline.store.models import Case
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -205,8 +205,8 @@ def import_orders_cmd(
     file: Path, db_url: str | None, fmt: str, progress: bool, items_file: Path | None
 ) -> None:
     """订单报表 ExportOrderList*.csv（GBK/UTF-8）。The order report CSV."""
-    from .importers.orders import read_items, read_orders
-    from .store.imports import import_items, import_orders
+    from redline.importers.orders import read_items, read_orders
+    from redline.store.imports import import_items, import_orders
 
     _run_import(
         fmt,
@@ -227,8 +227,8 @@ def import_orders_cmd(
 @import_options
 def import_items_cmd(file: Path, db_url: str | None, fmt: str, progress: bool) -> None:
     """宝贝报表 ExportOrderDetailList*.csv。The item file of multi-item orders."""
-    from .importers.orders import read_items
-    from .store.imports import import_items
+    from redline.importers.orders import read_items
+    from redline.store.imports import import_items
 
     _run_import(
         fmt,
@@ -244,8 +244,8 @@ def import_refunds_cmd(
     file: Path, db_url: str | None, fmt: str, progress: bool, at_text: str | None
 ) -> None:
     """退款报表（.csv / .xls / .xlsx），并据此开立或更新售后单。The refund report; opens cases."""
-    from .importers.refunds import read_refunds
-    from .store.imports import import_refunds
+    from redline.importers.refunds import read_refunds
+    from redline.store.imports import import_refunds
 
     now = when(at_text)
     _run_import(
@@ -261,8 +261,8 @@ def import_refunds_cmd(
 @import_options
 def import_chats_cmd(file: Path, db_url: str | None, fmt: str, progress: bool) -> None:
     """聊天记录：千牛/旺旺 TXT 导出，或 formats.md 的 JSONL。Chat logs (Qianniu TXT or JSONL)."""
-    from .importers.chats import read_chats
-    from .store.imports import import_chats
+    from redline.importers.chats import read_chats
+    from redline.store.imports import import_chats
 
     source = "jsonl" if file.suffix.lower() in (".jsonl", ".json") else "qianniu_txt"
     _run_import(
@@ -812,7 +812,7 @@ def db_group() -> None:
 @db_option
 def db_info(db_url: str | None) -> None:
     """显示数据库位置与迁移版本。Show the database URL and schema revision."""
-    from .store import current_revision, head_revision, make_engine
+    from redline.store import current_revision, head_revision, make_engine
 
     url = resolve_url(db_url)
     with store_errors(db_url):
@@ -861,9 +861,9 @@ def demo_desk(out_dir: Path | None, n_orders: int, seed: int, db_url: str | None
     """
     from datetime import date, time
 
-    from .demo.generate import generate_month
-    from .demo.load import fresh_sqlite, load_month
-    from .store import data_dir
+    from redline.demo.generate import generate_month
+    from redline.demo.load import fresh_sqlite, load_month
+    from redline.store import data_dir
 
     policy = Policy.default()
     folder = out_dir or data_dir() / "demo"

@@ -30,7 +30,7 @@ shipping numbers in ``60-policy.yaml`` / ``70-aftersales.yaml``).
 
 Messages for group robots (:func:`alert_messages`, :meth:`Digest.message`) never carry
 an address or a full name or phone: buyer nicks are masked (:func:`mask_name`), chat
-evidence is phone-masked and Markdown-escaped (:func:`redline.notify.md_escape`).
+evidence is phone-masked and Markdown-escaped (:func:`redline.notify.robots.md_escape`).
 """
 
 from __future__ import annotations
@@ -46,11 +46,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .cases import fmt_delta
-from .ledger import TRACK_NAMES, NextNode, Sanction
-from .notify import Message, mask_phone, md_escape
-from .packs import RuleSet
-from .policy import Policy
+from redline.desk.cases import fmt_delta
+from redline.desk.policy import Policy
+from redline.guard.packs import RuleSet
+from redline.notify.robots import Message, mask_phone, md_escape
+from redline.records.ledger import TRACK_NAMES, NextNode, Sanction
 
 __all__ = [
     "ISSUES",
@@ -218,7 +218,7 @@ class _Blank(dict[str, str]):
 
 @functools.cache
 def _default_rules() -> AlertRules:
-    from .packs import load_rules
+    from redline.guard.packs import load_rules
 
     return AlertRules.from_rules(load_rules())
 
@@ -854,7 +854,7 @@ def ship_by_alerts(
 
 def _masked_md(masked: str) -> str:
     """A masked name in Markdown: its characters escaped, the mask's stars left as they are
-    (like :func:`redline.notify.mask_phone` in a digest)."""
+    (like :func:`redline.notify.robots.mask_phone` in a digest)."""
     return "".join(c if c == "*" else md_escape(c) for c in masked)
 
 

@@ -1,7 +1,7 @@
 """``redline metrics`` — the shop's refund metrics, 客单价 and the agents' KPIs.
 
 Thin: pick the window, read the store with :func:`redline.store.metrics.metrics_report`,
-print the :class:`redline.metrics.MetricsReport` as a table (Chinese, or ``--lang en``)
+print the :class:`redline.records.metrics.MetricsReport` as a table (Chinese, or ``--lang en``)
 or as JSON (``report.to_dict()``, what the dashboard serves).
 """
 
@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 
 import click
 
-from .clikit import BadInput, table
-from .desk_cli import db_option, emit_json, open_db, store_errors, when
-from .metrics import AgentMetrics, MetricsReport, MetricsSettings, Ratio, Window
-from .packs import RuleSet, load_rules
-from .store import session
-from .store.metrics import metrics_report
-from .yamlsrc import PackError
+from redline.cli.desk import db_option, emit_json, open_db, store_errors, when
+from redline.cli.table import BadInput, table
+from redline.guard.packs import RuleSet, load_rules
+from redline.records.metrics import AgentMetrics, MetricsReport, MetricsSettings, Ratio, Window
+from redline.store import session
+from redline.store.metrics import metrics_report
+from redline.yamlsrc import PackError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from .clikit import BadInput
-from .desk_cli import (
+from redline.cli.desk import (
     _run_import,
     at_option,
     db_option,
@@ -20,12 +19,13 @@ from .desk_cli import (
     store_errors,
     when,
 )
-from .ledger import TRACK_NAMES, LedgerRules, Sanction, Standing
-from .packs import load_rules
-from .policy import Policy
-from .store import session, writing
-from .store.models import StoredFinding
-from .store.penalties import TYPES, add_notice, deductions, finding_deduction
+from redline.cli.table import BadInput
+from redline.desk.policy import Policy
+from redline.guard.packs import load_rules
+from redline.records.ledger import TRACK_NAMES, LedgerRules, Sanction, Standing
+from redline.store import session, writing
+from redline.store.models import StoredFinding
+from redline.store.penalties import TYPES, add_notice, deductions, finding_deduction
 
 TRACK_ZH = {track: names[0] for track, names in TRACK_NAMES.items()}
 
@@ -173,8 +173,8 @@ def ledger_import(
     One transaction; importing the same file again adds nothing; bad rows are
     reported by line and the rest imported.
     """
-    from .importers.notices import read_notices
-    from .store.penalties import import_notices
+    from redline.importers.notices import read_notices
+    from redline.store.penalties import import_notices
 
     url = db_url or obj["db_url"]
     now = Policy.default().china_now()

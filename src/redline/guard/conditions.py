@@ -29,11 +29,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .yamlsrc import LDict, PackError
+from redline.yamlsrc import LDict, PackError
 
 if TYPE_CHECKING:
-    from .model import Conversation
-    from .packs import RuleSet
+    from redline.guard.packs import RuleSet
+    from redline.model import Conversation
 
 SCOPES = ("message", "after", "before", "upto", "prev_buyer", "buyer_before", "conversation")
 SIGNED_RE = re.compile(r"(已签收|签收成功|确认收货|已收货)")
@@ -211,7 +211,7 @@ def compile_condition(rs: RuleSet, path: Path, line: int, spec: Any) -> Conditio
         scope = arg.get("in", "message")
         if scope not in SCOPES:
             raise fail(f"未知范围 {scope!r}（{', '.join(SCOPES)}）")
-        from .packs import compile_pattern
+        from redline.guard.packs import compile_pattern
 
         rx = compile_pattern(rs, path, line, str(arg["pattern"]), "mentions")
         return Condition(

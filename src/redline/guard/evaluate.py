@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .model import Conversation, Finding
+from redline.model import Conversation, Finding
 
 Triple = tuple[str, int, str]
 
