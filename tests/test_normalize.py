@@ -210,3 +210,25 @@ def test_unknown_evasion_pairs_are_ignored():
     n = Normalizer([("微信", "微信"), ("", "x")])
     assert n.variants == {}
     assert n.normalize("微信") == "微信"
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("加一下 wx: xm2024", "加一下微信:xm2024"),
+        ("能V❤转你吗", "能微信转你吗"),
+        ("加我q 12345", "加我qq12345"),
+        ("轉數快FPS ID：16372208", "转数快id:16372208"),
+        ("FPS 123", "fps123"),  # Hong Kong's FPS is not an invoice (fp)
+        ("开fp", "开发票"),
+        ("fa票", "发票"),
+        ("hdfk", "货到付款"),
+        ("1️⃣3️⃣5️⃣", "135"),
+        ("vip会员", "vip会员"),
+        ("加微博", "加微博"),
+    ],
+)
+def test_payment_and_invoice_evasions(raw, normal):
+    from redline.engine import Guard
+
+    assert Guard.default().normalize_batch([raw]) == [normal]
