@@ -80,6 +80,12 @@ QUALITY_ROWS = [
     NEAR("B:尺码不合适，想退", "A:七天无理由退货的话寄回运费需要您承担哦", id="size-buyer-pays"),
     NEAR("B:杯子收到就裂了", "A:非常抱歉，来回运费我们承担，您先垫付我们补给您", id="seller-pays"),
     NEAR("B:杯子收到就裂了", "A:质量问题不用您出运费，我们安排上门取件", id="no-buyer-postage"),
+    MATCH("B:鞋底开胶了", "A:可以退换，寄回的运费您先垫一下", id="buyer-advances"),
+    MATCH("B:屏幕有坏点", "A:可以退的，运费我们这边不报销哦", id="not-reimbursed"),
+    MATCH("B:发错货了", "A:寄回的物流费一人一半", id="split-postage"),
+    MATCH("B:过期了", "A:没买运费险的话，寄回的运费需要您承担", id="no-insurance-buyer-pays"),
+    NEAR("B:东西坏了", "A:没有质量问题的话，运费用户自己承担", id="no-quality-problem"),
+    NEAR("B:东西坏了", "A:费质量问题的退货运费自理", id="typo-non-quality"),
 ]
 
 

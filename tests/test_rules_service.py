@@ -101,6 +101,12 @@ EXTORTION_ROWS = [
         "A:亲，有什么可以帮您", "B:杯子碎了，我在平台申请退款了，你们处理一下", id="platform-refund"
     ),
     NEAR("A:亲，有什么可以帮您", "B:好评有返现红包吗", id="review-cashback-question"),
+    MATCH("A:亲，有什么可以帮您", "B:你给我发个50的红包 我就不给差评", id="red-packet"),
+    MATCH("A:亲，有什么可以帮您", "B:返我30 我就改成好评", id="rebate"),
+    MATCH("A:亲，有什么可以帮您", "B:私了吧 给我一千 不然我去12315投诉", id="settle-privately"),
+    MATCH("A:亲，有什么可以帮您", "B:赔我500 我就不去市场监管局举报", id="regulator-threat"),
+    NEAR("A:亲，有什么可以帮您", "B:你们不处理我就要去12315投诉", id="regulator-no-money"),
+    NEAR("A:亲，有什么可以帮您", "B:红包什么时候发 我给了好评", id="red-packet-question"),
 ]
 
 
