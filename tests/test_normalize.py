@@ -229,6 +229,6 @@ def test_unknown_evasion_pairs_are_ignored():
     ],
 )
 def test_payment_and_invoice_evasions(raw, normal):
-    from redline.engine import Guard
+    from redline.guard.engine import Guard
 
     assert Guard.default().normalize_batch([raw]) == [normal]

@@ -87,8 +87,14 @@ PAYMENT_ROWS = [
     MATCH("B:能便宜点吗", "A:这单给你私下价，198就行", id="private-price"),
     MATCH("B:能便宜点吗", "A:您转137块到我们支付宝 shop_kf@163.com", id="deposit-to-alipay"),
     MATCH("B:能便宜点吗", "A:先付500定金到我微信，剩下到货再给", id="deposit-to-wechat"),
-    MATCH("B:怎么付款", "A:工行 6212 2611 0200 3345 678 户名李建华，货款打这个卡上", id="bank-account"),
-    MATCH("B:怎么付款", "A:量大建议不走平台了，直接把货款打到我们公司对公账户", id="bypass-company-account"),
+    MATCH(
+        "B:怎么付款", "A:工行 6212 2611 0200 3345 678 户名李建华，货款打这个卡上", id="bank-account"
+    ),
+    MATCH(
+        "B:怎么付款",
+        "A:量大建议不走平台了，直接把货款打到我们公司对公账户",
+        id="bypass-company-account",
+    ),
     MATCH("B:怎么付款", "A:加我qq 283745109 发个红包给我就行", id="qq-red-packet"),
     MATCH("B:怎么付款", "A:其實你唔使喺度落單 直接轉數快畀我哋 FPS ID 16883920", id="hk-fps"),
     MATCH("B:怎么付款", "A:您过来直接付现金就行，网上订单不用拍", id="cash-in-person"),
@@ -101,8 +107,16 @@ PAYMENT_ROWS = [
     NEAR("B:我想投诉", "A:我帮您转给我们售后同事处理", id="hand-over-to-colleague"),
     NEAR("B:有问题找谁", "A:有问题可以打给我", id="call-me"),
     NEAR("B:你转我200我就删差评", "A:亲，私下转账我们这边是不能做的", id="refusal-after"),
-    NEAR("B:加你微信转账吧", "A:亲 微信转账和红包都不收的，请在淘宝下单", id="refusal-wechat-red-packet"),
-    NEAR("B:能微信付吗", "A:不支持微信转账，您可以用银行卡快捷支付或找人代付", id="quick-pay-on-platform"),
+    NEAR(
+        "B:加你微信转账吧",
+        "A:亲 微信转账和红包都不收的，请在淘宝下单",
+        id="refusal-wechat-red-packet",
+    ),
+    NEAR(
+        "B:能微信付吗",
+        "A:不支持微信转账，您可以用银行卡快捷支付或找人代付",
+        id="quick-pay-on-platform",
+    ),
     NEAR("B:要补拍吗", "A:不用拍，我们直接给您补发", id="no-reorder-for-reship"),
     NEAR("B:有实拍吗", "A:加我微信发实拍图给您看", id="contact-without-money"),
     NEAR("B:怎么付", "A:用debit card或者Alipay balance吧", id="alipay-balance"),
@@ -132,7 +146,10 @@ def test_payment_table(last_cats, messages, hit):
         pytest.param(["A:亲，加我vx转账可以再优惠"], 12, id="induced-unprompted"),
         pytest.param(["B:可以微信转账给你吗？", "A:可以的亲~"], 6, id="buyer-asked-agreed"),
         pytest.param(
-            ["B:你们能接受对公转账吗", "A:对公转账可以的哈，账号 571903882210601，转好后把回单发我"],
+            [
+                "B:你们能接受对公转账吗",
+                "A:对公转账可以的哈，账号 571903882210601，转好后把回单发我",
+            ],
             6,
             id="buyer-asked-company-transfer",
         ),
