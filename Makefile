@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo demo-cli serve test test-pg pg-start pg-stop lint format typecheck eval false-alarms bench bench-import bench-qa bench-web screenshots vendor-js clean
+.PHONY: setup browser demo demo-cli serve test test-pg pg-start pg-stop lint imports format typecheck eval false-alarms bench bench-import bench-qa bench-web screenshots vendor-js clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,10 +40,14 @@ pg-start:  ## start the throwaway PostgreSQL server (prints its URL)
 pg-stop:
 	scripts/pg-stop.sh
 
-lint: $(STAMP)  ## ruff lint + format check, mypy on the package
+lint: $(STAMP)  ## ruff lint + format check, mypy on the package, the import contracts
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+imports: $(STAMP)  ## the one-way doors between rooms (import-linter contracts in pyproject.toml)
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks scripts

@@ -14,7 +14,8 @@ from sqlalchemy.exc import DBAPIError
 
 from redline.store import current_revision, head_revision, open_store, upgrade, writing
 from redline.store.db import data_dir, resolve_url
-from redline.store.models import Base, Case, CaseEvent, Order
+from redline.store.models import Case, CaseEvent, Order
+from redline.store.schema import Base
 
 CHINA = timezone(timedelta(hours=8))
 

@@ -24,7 +24,8 @@ from redline.store import open_store, session, writing
 from redline.store.accounts import add_user, create_token
 from redline.store.desk import Desk
 from redline.store.imports import import_orders, import_refunds
-from redline.store.models import Base, Case, CaseEvent
+from redline.store.models import Case, CaseEvent
+from redline.store.schema import Base
 from redline.web import create_app
 
 PASSWORD = "correct-horse-1"

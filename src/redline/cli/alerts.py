@@ -41,21 +41,21 @@ import click
 import yaml
 from sqlalchemy import Engine
 
-from redline.cli.desk import (
+from redline.cli.options import (
     at_option,
     db_option,
     emit_json,
     format_option,
-    iso,
     local,
     money,
     open_db,
     store_errors,
     when,
 )
-from redline.cli.table import BadInput, cell, table
+from redline.cli.table import BadInput, table
 from redline.desk.cases import fmt_delta
-from redline.desk.policy import Policy
+from redline.desk.policy import Policy, china_iso
+from redline.display import cell
 from redline.notify.robots import Channel, Delivery, Message, Outbox, channel_from_url
 from redline.records.alerts import KINDS, OUTCOMES, SEVERITIES, Alert, alert_messages
 from redline.store import data_dir, session, writing
@@ -183,7 +183,7 @@ def alerts_group(
     if kinds:
         alerts = [a for a in alerts if a.kind in kinds]
     if fmt == "json":
-        emit_json({"at": iso(at), "alerts": [a.to_dict() for a in alerts]})
+        emit_json({"at": china_iso(at), "alerts": [a.to_dict() for a in alerts]})
     else:
         click.echo(render_alerts(alerts, at, lang))
 
@@ -266,11 +266,11 @@ def alerts_filings(obj: dict[str, Any], fmt: str, db_url: str | None) -> None:
                     "order_no": v.filing.order_no,
                     "outcome": v.filing.outcome,
                     "reason": v.filing.reason,
-                    "filed_at": iso(v.filing.filed_at),
+                    "filed_at": china_iso(v.filing.filed_at),
                     "filed_by": v.filing.filed_by,
-                    "window_start": iso(v.filing.warned_at),
+                    "window_start": china_iso(v.filing.warned_at),
                     "status": v.status,
-                    "shipped_at": iso(v.shipped_at),
+                    "shipped_at": china_iso(v.shipped_at),
                 }
                 for v in views
             ]

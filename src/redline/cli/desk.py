@@ -7,120 +7,50 @@ current time takes ``--at`` and every listing has ``--format json``.
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from redline.cli.table import BadInput, cell, table
+from redline.cli.options import (
+    at_option,
+    by_option,
+    db_option,
+    duration,
+    emit_json,
+    format_option,
+    gap,
+    import_options,
+    local,
+    money,
+    open_db,
+    print_report,
+    progress_printer,
+    run_import,
+    store_errors,
+    when,
+)
+from redline.cli.table import BadInput, table
 from redline.desk import cases as rules
 from redline.desk.cases import ActionInput, TransitionError
-from redline.desk.policy import Policy, parse_duration
-from redline.importers.text import FileFormatError
-from redline.store import describe, open_store, resolve_url, session, writing
-from redline.store.desk import HANDOFF_KINDS, CaseView, Desk, DeskError, LateOrder
-from redline.store.imports import ImportReport
+from redline.desk.policy import Policy, china_iso
+from redline.display import cell
+from redline.store import describe, resolve_url, session, writing
+from redline.store.desk import (
+    HANDOFF_KINDS,
+    CaseView,
+    Desk,
+    DeskError,
+    case_json,
+    late_json,
+)
 from redline.store.models import Case
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def db_option(fn: F) -> F:
-    return click.option(
-        "--db",
-        "db_url",
-        envvar="REDLINE_DATABASE_URL",
-        metavar="URL",
-        help="数据库 URL 或 SQLite 文件路径（默认 $REDLINE_DATABASE_URL，否则数据目录下 redline.db）。"
-        "Database URL or SQLite path.",
-    )(fn)
-
-
-def at_option(fn: F) -> F:
-    return click.option(
-        "--at",
-        "at_text",
-        metavar="TIME",
-        help="按此时刻计算（默认现在，中国时间），如 “2026-10-30 09:00”。Evaluate at this time.",
-    )(fn)
-
-
-def format_option(fn: F) -> F:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["table", "json"]),
-        default="table",
-        show_default=True,
-        help="输出格式。Output format.",
-    )(fn)
-
-
-def by_option(fn: F) -> F:
-    return click.option("--by", "actor", default="", help="操作人（客服名）。Who did it.")(fn)
-
-
-@contextmanager
-def store_errors(url: str | None) -> Iterator[None]:
-    """Database trouble as a one-line message (no traceback), exit status 2."""
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        where = describe(resolve_url(url))
-        raise BadInput(f"数据库出错（{where}）：{str(exc).splitlines()[0]}") from exc
-
-
-def open_db(url: str | None) -> Engine:
-    with store_errors(url):
-        return open_store(url)
-
-
-def when(at_text: str | None) -> datetime:
-    policy = Policy.default()
-    if not at_text:
-        return policy.china_now()
-    try:
-        return policy.parse_time(at_text)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from exc
-
-
-def duration(text: str | None) -> timedelta | None:
-    if text is None:
-        return None
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from exc
-
-
-def money(value: Decimal | None) -> str:
-    return "-" if value is None else f"¥{value:,.2f}"
-
-
-def iso(dt: datetime | None) -> str | None:
-    return None if dt is None else Policy.default().to_china(dt).isoformat()
-
-
-def local(dt: datetime | None) -> str:
-    return "-" if dt is None else Policy.default().to_china(dt).strftime("%m-%d %H:%M")
-
-
-def gap(due: datetime, at: datetime) -> str:
-    size = rules.fmt_delta(due - at)
-    return f"逾期 {size}" if at > due else f"剩 {size}"
-
-
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 # --- import ------------------------------------------------------------------------------
@@ -133,64 +63,6 @@ def import_group() -> None:
     Import the shop's exports. Each import is one transaction and idempotent:
     importing the same file again changes nothing.
     """
-
-
-def import_options(fn: F) -> F:
-    fn = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(fn)
-    fn = db_option(fn)
-    fn = click.option(
-        "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-    )(fn)
-    fn = click.option(
-        "--progress", is_flag=True, help="在标准错误输出显示进度。Show progress on stderr."
-    )(fn)
-    return fn
-
-
-def _progress(enabled: bool) -> Callable[[int], None] | None:
-    if not enabled:
-        return None
-
-    def show(done: int) -> None:
-        click.echo(f"已处理 {done} 行 (processed {done} rows)", err=True)
-        sys.stderr.flush()
-
-    return show
-
-
-def _run_import(fmt: str, db_url: str | None, fn: Callable[[Engine], ImportReport]) -> None:
-    engine = open_db(db_url)
-    try:
-        with store_errors(db_url):
-            report = fn(engine)
-    except FileFormatError as exc:
-        raise BadInput(str(exc)) from exc
-    except OSError as exc:
-        raise BadInput(f"无法读取文件：{exc}") from exc
-    print_report(report, fmt)
-
-
-def print_report(report: ImportReport, fmt: str) -> None:
-    if fmt == "json":
-        emit_json(report.to_dict())
-        return
-    for err in report.errors[:200]:
-        click.echo(f"第 {err.line} 行：{cell(err.reason, 120)}", err=True)
-    if len(report.errors) > 200:
-        click.echo(f"……另有 {len(report.errors) - 200} 行错误未列出", err=True)
-    line = (
-        f"{Path(report.file).name}：新增 {report.accepted}，更新 {report.updated}，"
-        f"未变 {report.unchanged}，拒绝 {report.rejected}"
-    )
-    if report.stale:
-        line += f"，旧数据跳过 {report.stale}"
-    click.echo(line)
-    click.echo(
-        f"(accepted {report.accepted}, updated {report.updated}, unchanged {report.unchanged}, "
-        f"rejected {report.rejected}{f', stale {report.stale}' if report.stale else ''})"
-    )
-    if report.kind == "refunds":
-        click.echo(f"售后单：新开 {report.cases_opened}，状态更新 {report.cases_changed}")
 
 
 @import_group.command("orders")
@@ -208,17 +80,19 @@ def import_orders_cmd(
     from redline.importers.orders import read_items, read_orders
     from redline.store.imports import import_items, import_orders
 
-    _run_import(
+    run_import(
         fmt,
         db_url,
-        lambda e: import_orders(e, read_orders(file), path=file, progress=_progress(progress)),
+        lambda e: import_orders(
+            e, read_orders(file), path=file, progress=progress_printer(progress)
+        ),
     )
     if items_file is not None:
-        _run_import(
+        run_import(
             fmt,
             db_url,
             lambda e: import_items(
-                e, read_items(items_file), path=items_file, progress=_progress(progress)
+                e, read_items(items_file), path=items_file, progress=progress_printer(progress)
             ),
         )
 
@@ -230,10 +104,10 @@ def import_items_cmd(file: Path, db_url: str | None, fmt: str, progress: bool) -
     from redline.importers.orders import read_items
     from redline.store.imports import import_items
 
-    _run_import(
+    run_import(
         fmt,
         db_url,
-        lambda e: import_items(e, read_items(file), path=file, progress=_progress(progress)),
+        lambda e: import_items(e, read_items(file), path=file, progress=progress_printer(progress)),
     )
 
 
@@ -248,11 +122,11 @@ def import_refunds_cmd(
     from redline.store.imports import import_refunds
 
     now = when(at_text)
-    _run_import(
+    run_import(
         fmt,
         db_url,
         lambda e: import_refunds(
-            e, read_refunds(file), path=file, progress=_progress(progress), now=now
+            e, read_refunds(file), path=file, progress=progress_printer(progress), now=now
         ),
     )
 
@@ -265,47 +139,16 @@ def import_chats_cmd(file: Path, db_url: str | None, fmt: str, progress: bool) -
     from redline.store.imports import import_chats
 
     source = "jsonl" if file.suffix.lower() in (".jsonl", ".json") else "qianniu_txt"
-    _run_import(
+    run_import(
         fmt,
         db_url,
         lambda e: import_chats(
-            e, read_chats(file), path=file, source=source, progress=_progress(progress)
+            e, read_chats(file), path=file, source=source, progress=progress_printer(progress)
         ),
     )
 
 
 # --- cases -------------------------------------------------------------------------------
-
-
-def case_json(v: CaseView, at: datetime) -> dict[str, Any]:
-    c = v.case
-    nxt = v.urgency.next
-    return {
-        "id": c.id,
-        "kind": c.kind,
-        "state": c.state,
-        "order_no": c.order_no,
-        "refund_no": c.refund_no,
-        "buyer": c.buyer_nick,
-        "reason": c.reason,
-        "opened_at": iso(c.opened_at),
-        "overdue": v.urgency.overdue,
-        "passed": [
-            {"clock": k.name, "due_at": iso(k.due_at), "consequence": rules.CLOCKS[k.name][0]}
-            for k in v.urgency.passed
-        ],
-        "next": None
-        if nxt is None
-        else {
-            "clock": nxt.name,
-            "due_at": iso(nxt.due_at),
-            "consequence": rules.CLOCKS[nxt.name][0],
-            "consequence_en": rules.CLOCKS[nxt.name][1],
-        },
-        "exposure": str(c.exposure) if c.exposure is not None else None,
-        "advice": c.advice,
-        "actions": rules.allowed_actions(c.state),
-    }
 
 
 def render_cases(views: list[CaseView], at: datetime) -> str:
@@ -384,7 +227,7 @@ def cases_group(
     with store_errors(db_url), session(engine) as s:
         views = Desk(s).open_cases(at, duration(due_within))
         if fmt == "json":
-            emit_json({"at": iso(at), "cases": [case_json(v, at) for v in views]})
+            emit_json({"at": china_iso(at), "cases": [case_json(v, at) for v in views]})
         else:
             click.echo(render_cases(views, at))
 
@@ -413,7 +256,7 @@ def case_show(
             data = case_json(view, at)
             data["history"] = [
                 {
-                    "at": iso(e.at),
+                    "at": china_iso(e.at),
                     "actor": e.actor,
                     "action": e.action,
                     "from": e.from_state,
@@ -531,20 +374,6 @@ def orders_group() -> None:
     """订单：发货时效监控。Orders: the shipping watch."""
 
 
-def late_json(lo: LateOrder, at: datetime) -> dict[str, Any]:
-    o = lo.order
-    return {
-        "order_no": o.order_no,
-        "buyer": o.buyer_nick,
-        "paid_at": iso(o.paid_at),
-        "ship_by": iso(lo.ship_by),
-        "overdue": lo.overdue,
-        "presale": o.presale,
-        "paid_amount": str(o.paid_amount) if o.paid_amount is not None else None,
-        "compensation_at_stake": str(lo.exposure),
-    }
-
-
 @orders_group.command("late")
 @click.option(
     "--within",
@@ -570,7 +399,7 @@ def orders_late(within_text: str | None, at_text: str | None, fmt: str, db_url: 
         within = duration(within_text) or timedelta(hours=hours)
         late = desk.late_orders(at, within)
         if fmt == "json":
-            emit_json({"at": iso(at), "orders": [late_json(lo, at) for lo in late]})
+            emit_json({"at": china_iso(at), "orders": [late_json(lo, at) for lo in late]})
             return
         if not late:
             click.echo(f"没有将在 {rules.fmt_delta(within)} 内超时的未发货订单。")
@@ -631,7 +460,7 @@ def returns_find(tracking_no: str, fmt: str, db_url: str | None) -> None:
                         "refund_no": e.refund_no,
                         "reason": e.reason,
                         "postage_paid_by": e.postage_paid_by,
-                        "shipped_at": iso(e.shipped_at),
+                        "shipped_at": china_iso(e.shipped_at),
                         "case": c.id if (c := cases[e.id]) else None,
                         "case_state": c.state if c else None,
                     }
@@ -751,8 +580,8 @@ def handoff_list(include_closed: bool, at_text: str | None, fmt: str, db_url: st
                         "order_no": n.order_no,
                         "text": n.text,
                         "author": n.author,
-                        "created_at": iso(n.created_at),
-                        "closed_at": iso(n.closed_at),
+                        "created_at": china_iso(n.created_at),
+                        "closed_at": china_iso(n.closed_at),
                         "closed_by": n.closed_by,
                         "resolution": n.resolution,
                     }

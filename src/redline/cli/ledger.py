@@ -7,68 +7,26 @@ from typing import Any
 
 import click
 
-from redline.cli.desk import (
-    _run_import,
+from redline.cli.options import (
     at_option,
     db_option,
     emit_json,
     format_option,
-    iso,
     local,
     open_db,
+    run_import,
     store_errors,
     when,
 )
 from redline.cli.table import BadInput
 from redline.desk.policy import Policy
 from redline.guard.packs import load_rules
-from redline.records.ledger import TRACK_NAMES, LedgerRules, Sanction, Standing
+from redline.records.ledger import TRACK_NAMES, LedgerRules, sanction_json, standing_json
 from redline.store import session, writing
 from redline.store.models import StoredFinding
 from redline.store.penalties import TYPES, add_notice, deductions, finding_deduction
 
 TRACK_ZH = {track: names[0] for track, names in TRACK_NAMES.items()}
-
-
-def _sanction_json(x: Sanction) -> dict[str, Any]:
-    return {
-        "type": x.type,
-        "node": x.node,
-        "reached_at": iso(x.reached_at),
-        "ends_at": iso(x.ends_at),
-        "active": x.active,
-        "measures": x.measures_zh,
-        "measures_en": x.measures_en,
-        "fine_yuan": str(x.fine_yuan),
-        "skipped_nodes": list(x.skipped_nodes),
-    }
-
-
-def standing_json(st: Standing) -> dict[str, Any]:
-    return {
-        "at": iso(st.at),
-        "cycle_start": iso(st.cycle_start),
-        "points": {
-            "general": st.general_points,
-            "commitment": st.commitment_points,
-            "severe": st.severe_points,
-            "by_type": dict(st.by_type),
-        },
-        "sanctions": [_sanction_json(x) for x in st.sanctions],
-        "active": [_sanction_json(x) for x in st.active],
-        "next": [
-            {
-                "type": n.type,
-                "points_now": n.points_now,
-                "node": n.node,
-                "points_left": n.points_left,
-                "measures": n.measures_zh,
-                "fine_yuan": str(n.fine_yuan),
-            }
-            for n in st.next_nodes
-        ],
-        "cleared_out": st.cleared_out,
-    }
 
 
 @click.group("ledger", invoke_without_command=True)
@@ -178,7 +136,7 @@ def ledger_import(
 
     url = db_url or obj["db_url"]
     now = Policy.default().china_now()
-    _run_import(
+    run_import(
         fmt,
         url,
         lambda e: import_notices(e, read_notices(file), path=file, by=actor or None, now=now),
@@ -213,7 +171,7 @@ def ledger_what_if(obj: dict[str, Any], finding_id: int, fmt: str, db_url: str |
                 "finding": finding_id,
                 "sentence": result.sentence_zh,
                 "sentence_en": result.sentence_en,
-                "triggered": [_sanction_json(x) for x in result.triggered],
+                "triggered": [sanction_json(x) for x in result.triggered],
             }
         )
         return

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from redline.cli.desk import db_option, emit_json, open_db, store_errors, when
+from redline.cli.options import db_option, emit_json, open_db, store_errors, when
 from redline.cli.table import BadInput, table
 from redline.guard.packs import RuleSet, load_rules
 from redline.records.metrics import AgentMetrics, MetricsReport, MetricsSettings, Ratio, Window

@@ -6,18 +6,19 @@ from typing import Any
 
 import click
 
-from redline.cli.desk import (
+from redline.cli.options import (
     at_option,
     db_option,
     emit_json,
     format_option,
-    iso,
     local,
     open_db,
     store_errors,
     when,
 )
-from redline.cli.table import BadInput, cell, table
+from redline.cli.table import BadInput, table
+from redline.desk.policy import china_iso
+from redline.display import cell
 from redline.store import session, writing
 from redline.store.qa import (
     REVIEW_ACTIONS,
@@ -25,6 +26,7 @@ from redline.store.qa import (
     ReviewError,
     counts_by_status,
     false_alarms,
+    finding_json,
     list_findings,
     review,
     reviews,
@@ -63,7 +65,7 @@ def qa_group(
     ctx.obj = {"db_url": db_url}
     if ctx.invoked_subcommand is not None:
         return
-    from redline.cli import load_guard
+    from redline.cli.options import load_guard
 
     guard = load_guard(rules_dirs)
     now = when(at_text)
@@ -93,26 +95,6 @@ def qa_group(
         parts = "、".join(f"{c} {n}" for c, n in report.by_category.most_common())
         click.echo(f"新问题按类别：{parts}")
     click.echo("问题状态：" + "，".join(f"{STATUSES[k][0]} {counts.get(k, 0)}" for k in STATUSES))
-
-
-def finding_json(f: Any) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "conversation": f.conversation_id,
-        "message": f.message,
-        "account": f.account,
-        "time": iso(f.time),
-        "category": f.category,
-        "rule": f.rule,
-        "severity": f.severity,
-        "points": f.points,
-        "start": f.start,
-        "end": f.end,
-        "evidence": f.evidence,
-        "explanation": f.explanation,
-        "suggestion": f.suggestion,
-        "status": f.status,
-    }
 
 
 @qa_group.command("list")
@@ -179,7 +161,7 @@ def qa_show(obj: dict[str, Any], finding_id: int, fmt: str, db_url: str | None) 
             data = finding_json(f)
             data["reviews"] = [
                 {
-                    "at": iso(r.at),
+                    "at": china_iso(r.at),
                     "actor": r.actor,
                     "action": r.action,
                     "from": r.from_status,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from redline.cli.desk import db_option, emit_json, format_option, local, open_db, store_errors
+from redline.cli.options import db_option, emit_json, format_option, local, open_db, store_errors
 from redline.cli.table import BadInput, table
 from redline.store import writing
 from redline.store.accounts import (

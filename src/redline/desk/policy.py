@@ -394,6 +394,11 @@ def to_china(dt: datetime) -> datetime:
     return Policy.default().to_china(dt)
 
 
+def china_iso(dt: datetime | None) -> str | None:
+    """A stored moment as ISO 8601 in China time, for JSON; None stays None."""
+    return None if dt is None else to_china(dt).isoformat()
+
+
 def is_within(deadline: datetime, at: datetime) -> bool:
     """True when ``at`` is no later than ``deadline``. See :meth:`Policy.is_within`."""
     return Policy.default().is_within(deadline, at)

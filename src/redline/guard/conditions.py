@@ -27,17 +27,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from redline.yamlsrc import LDict, PackError
 
 if TYPE_CHECKING:
-    from redline.guard.packs import RuleSet
     from redline.model import Conversation
 
 SCOPES = ("message", "after", "before", "upto", "prev_buyer", "buyer_before", "conversation")
 SIGNED_RE = re.compile(r"(已签收|签收成功|确认收货|已收货)")
 DATE_IN_TEXT_RE = re.compile(r"(20\d\d)[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(\d{1,2}):(\d{2})")
+
+
+class PackScope(Protocol):
+    """What conditions need from the merged packs (a :class:`~redline.guard.packs.RuleSet`).
+
+    Declared here so that the packs import the conditions and never the reverse.
+    """
+
+    settings: dict[str, Any]
+    lexicons: dict[str, tuple[str, ...]]
+    lexicon_patterns: dict[str, re.Pattern[str]]
+
+    def pattern(self, path: Path, line: int, pattern: str, what: str) -> re.Pattern[str]:
+        """``pattern`` with the packs' macros expanded, compiled, checked."""
+        ...
 
 
 @dataclass
@@ -47,7 +61,7 @@ class MessageContext:
     conv: Conversation
     index: int
     norm: list[str]  # normalised text of every message in the conversation
-    rules: RuleSet
+    rules: PackScope
     presend: bool = False
     match_end: int = 0
     cache: dict[Any, Any] = field(default_factory=dict)
@@ -132,7 +146,7 @@ class Condition:
         return f"Condition({self.text})"
 
 
-def compile_condition(rs: RuleSet, path: Path, line: int, spec: Any) -> Condition:
+def compile_condition(rs: PackScope, path: Path, line: int, spec: Any) -> Condition:
     def fail(msg: str) -> PackError:
         return PackError(path, line, f"条件有误: {msg} — {spec!r}")
 
@@ -211,9 +225,7 @@ def compile_condition(rs: RuleSet, path: Path, line: int, spec: Any) -> Conditio
         scope = arg.get("in", "message")
         if scope not in SCOPES:
             raise fail(f"未知范围 {scope!r}（{', '.join(SCOPES)}）")
-        from redline.guard.packs import compile_pattern
-
-        rx = compile_pattern(rs, path, line, str(arg["pattern"]), "mentions")
+        rx = rs.pattern(path, line, str(arg["pattern"]), "mentions")
         return Condition(
             lambda c: rx.search(c.scope_text(scope)) is not None,
             f"mentions {rx.pattern!r} in {scope}",
@@ -231,7 +243,7 @@ def _line(seq: Any, i: int, default: int) -> int:
     return lines[i] if lines and i < len(lines) else default
 
 
-def _number(rs: RuleSet, arg: Any, fail: Callable[[str], PackError]) -> float:
+def _number(rs: PackScope, arg: Any, fail: Callable[[str], PackError]) -> float:
     if isinstance(arg, str) and arg.startswith("$"):
         name = arg[1:]
         if name not in rs.settings:

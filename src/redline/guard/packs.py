@@ -174,6 +174,10 @@ class RuleSet:
     def setting(self, name: str) -> Any:
         return self.settings[name]
 
+    def pattern(self, path: Path, line: int, pattern: str, what: str) -> re.Pattern[str]:
+        """A pack regex with this rule set's macros expanded (see :func:`compile_pattern`)."""
+        return compile_pattern(self, path, line, pattern, what)
+
     def points_value(self, value: int | str) -> int:
         if isinstance(value, int):
             return value

@@ -62,6 +62,8 @@ from decimal import Decimal
 from typing import Any, Literal, NamedTuple, NoReturn, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from redline.desk.policy import china_iso
+
 DeductionType = Literal["general", "commitment", "misinformation", "severe"]
 Track = Literal["general", "commitment", "severe"]
 Cycle = Literal["calendar_year", "rolling365"]
@@ -747,3 +749,44 @@ def standing(deductions: Iterable[Deduction], at: datetime) -> Standing:
 def what_if(deductions: Iterable[Deduction], new: Deduction, at: datetime | None = None) -> WhatIf:
     """See :meth:`LedgerRules.what_if` (bundled packs)."""
     return LedgerRules.default().what_if(deductions, new, at)
+
+
+def sanction_json(x: Sanction) -> dict[str, Any]:
+    return {
+        "type": x.type,
+        "node": x.node,
+        "reached_at": china_iso(x.reached_at),
+        "ends_at": china_iso(x.ends_at),
+        "active": x.active,
+        "measures": x.measures_zh,
+        "measures_en": x.measures_en,
+        "fine_yuan": str(x.fine_yuan),
+        "skipped_nodes": list(x.skipped_nodes),
+    }
+
+
+def standing_json(st: Standing) -> dict[str, Any]:
+    return {
+        "at": china_iso(st.at),
+        "cycle_start": china_iso(st.cycle_start),
+        "points": {
+            "general": st.general_points,
+            "commitment": st.commitment_points,
+            "severe": st.severe_points,
+            "by_type": dict(st.by_type),
+        },
+        "sanctions": [sanction_json(x) for x in st.sanctions],
+        "active": [sanction_json(x) for x in st.active],
+        "next": [
+            {
+                "type": n.type,
+                "points_now": n.points_now,
+                "node": n.node,
+                "points_left": n.points_left,
+                "measures": n.measures_zh,
+                "fine_yuan": str(n.fine_yuan),
+            }
+            for n in st.next_nodes
+        ],
+        "cleared_out": st.cleared_out,
+    }

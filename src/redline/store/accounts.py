@@ -26,7 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from redline.store.models import Base
+from redline.store.base import Base
 
 ROLES = ("admin", "supervisor", "agent")
 ROLE_ZH = {"admin": "管理员", "supervisor": "主管", "agent": "客服"}

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from redline.desk import cases as rules
 from redline.desk.cases import ActionInput, CaseFacts, Clock, Urgency
-from redline.desk.policy import Policy, china_now
+from redline.desk.policy import Policy, china_iso, china_now
 from redline.guard.packs import RefundReason, RuleSet, load_rules
 from redline.store.models import Case, CaseClock, CaseEvent, HandoffNote, Order, Refund, ReturnEntry
 
@@ -426,3 +426,48 @@ class Desk:
         note.closed_by = by
         note.resolution = resolution
         return note
+
+
+def case_json(v: CaseView, at: datetime) -> dict[str, Any]:
+    c = v.case
+    nxt = v.urgency.next
+    return {
+        "id": c.id,
+        "kind": c.kind,
+        "state": c.state,
+        "order_no": c.order_no,
+        "refund_no": c.refund_no,
+        "buyer": c.buyer_nick,
+        "reason": c.reason,
+        "opened_at": china_iso(c.opened_at),
+        "overdue": v.urgency.overdue,
+        "passed": [
+            {"clock": k.name, "due_at": china_iso(k.due_at), "consequence": rules.CLOCKS[k.name][0]}
+            for k in v.urgency.passed
+        ],
+        "next": None
+        if nxt is None
+        else {
+            "clock": nxt.name,
+            "due_at": china_iso(nxt.due_at),
+            "consequence": rules.CLOCKS[nxt.name][0],
+            "consequence_en": rules.CLOCKS[nxt.name][1],
+        },
+        "exposure": str(c.exposure) if c.exposure is not None else None,
+        "advice": c.advice,
+        "actions": rules.allowed_actions(c.state),
+    }
+
+
+def late_json(lo: LateOrder, at: datetime) -> dict[str, Any]:
+    o = lo.order
+    return {
+        "order_no": o.order_no,
+        "buyer": o.buyer_nick,
+        "paid_at": china_iso(o.paid_at),
+        "ship_by": china_iso(lo.ship_by),
+        "overdue": lo.overdue,
+        "presale": o.presale,
+        "paid_amount": str(o.paid_amount) if o.paid_amount is not None else None,
+        "compensation_at_stake": str(lo.exposure),
+    }

@@ -17,14 +17,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from redline.store.types import Money, UTCDateTime
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, Decimal: Money, dict[str, Any]: JSON}  # noqa: RUF012
+from redline.store.base import Base
 
 
 class Order(Base):
@@ -358,7 +354,3 @@ class AlertPush(Base):
     severity: Mapped[str] = mapped_column(String(12))
     channel: Mapped[str] = mapped_column(String(120))
     queued_at: Mapped[datetime]
-
-
-# The web app's accounts share the metadata (and so the migrations check).
-from redline.store import accounts as _accounts  # noqa: E402, F401

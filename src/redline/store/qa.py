@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from redline.desk.policy import to_china
+from redline.desk.policy import china_iso, to_china
 from redline.guard.engine import Guard
 from redline.guard.packs import bundled_pack_paths, pack_paths
 from redline.model import Conversation as ChatConversation
@@ -336,3 +336,23 @@ def false_alarms(s: Session) -> list[FalseAlarm]:
 def counts_by_status(s: Session) -> dict[str, int]:
     rows = s.execute(select(StoredFinding.status, func.count()).group_by(StoredFinding.status))
     return {status: n for status, n in rows}
+
+
+def finding_json(f: Any) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "conversation": f.conversation_id,
+        "message": f.message,
+        "account": f.account,
+        "time": china_iso(f.time),
+        "category": f.category,
+        "rule": f.rule,
+        "severity": f.severity,
+        "points": f.points,
+        "start": f.start,
+        "end": f.end,
+        "evidence": f.evidence,
+        "explanation": f.explanation,
+        "suggestion": f.suggestion,
+        "status": f.status,
+    }

@@ -37,9 +37,9 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from redline.cli.desk import iso
-from redline.cli.table import cell
 from redline.desk import cases as case_rules
+from redline.desk.policy import china_iso
+from redline.display import cell
 from redline.guard.packs import RuleSet, bundled_pack_paths, pack_paths
 from redline.importers.text import FileFormatError
 from redline.notify.robots import mask_phone
@@ -69,9 +69,9 @@ from redline.store.models import (
     OrderItem,
     Refund,
 )
-from redline.web.app import render, set_session_cookie
 from redline.web.auth import SessionData, Sessions
 from redline.web.masking import mask_address, mask_name
+from redline.web.render import render, set_session_cookie
 from redline.web.views import (
     ADMIN,
     SHOP,
@@ -469,16 +469,16 @@ def user_json(u: User, tokens: list[ApiToken]) -> dict[str, Any]:
         "role": u.role,
         "role_name": (ROLE_ZH.get(u.role, u.role), u.role),
         "agent_account": u.agent_account,
-        "created_at": iso(u.created_at),
-        "disabled_at": iso(u.disabled_at),
+        "created_at": china_iso(u.created_at),
+        "disabled_at": china_iso(u.disabled_at),
         "disabled": u.disabled_at is not None,
         "active_tokens": sum(1 for t in tokens if t.revoked_at is None),
         "tokens": [
             {
                 "id": t.id,
                 "label": t.label,
-                "created_at": iso(t.created_at),
-                "revoked_at": iso(t.revoked_at),
+                "created_at": china_iso(t.created_at),
+                "revoked_at": china_iso(t.revoked_at),
             }
             for t in tokens
         ],
@@ -640,10 +640,10 @@ def order_data(request: Request, order_no: str) -> dict[str, Any]:
             "total_amount": _money(o.total_amount),
             "paid_amount": _money(o.paid_amount),
             "refund_amount": _money(o.refund_amount),
-            "created_at": iso(o.created_at),
-            "paid_at": iso(o.paid_at),
-            "shipped_at": iso(o.shipped_at),
-            "confirmed_at": iso(o.confirmed_at),
+            "created_at": china_iso(o.created_at),
+            "paid_at": china_iso(o.paid_at),
+            "shipped_at": china_iso(o.shipped_at),
+            "confirmed_at": china_iso(o.confirmed_at),
             "shipping_method": o.shipping_method,
             "tracking_no": o.tracking_no,
             "carrier": o.carrier,
@@ -676,7 +676,7 @@ def order_data(request: Request, order_no: str) -> dict[str, Any]:
             {
                 "refund_no": r.refund_no,
                 "status": r.status,
-                "applied_at": iso(r.applied_at),
+                "applied_at": china_iso(r.applied_at),
                 "refund_amount": _money(r.refund_amount),
                 "need_return": r.need_return,
                 "reason": r.reason,
@@ -694,7 +694,7 @@ def order_data(request: Request, order_no: str) -> dict[str, Any]:
                 "state": c.state,
                 "state_name": case_rules.STATES.get(c.state, (c.state, c.state)),
                 "refund_no": c.refund_no,
-                "opened_at": iso(c.opened_at),
+                "opened_at": china_iso(c.opened_at),
                 "closed": c.closed_at is not None,
             }
             for c in found_cases
@@ -704,7 +704,7 @@ def order_data(request: Request, order_no: str) -> dict[str, Any]:
                 "id": c.id,
                 "buyer": mask_name(c.buyer_nick),
                 "order_no": c.order_no,
-                "started_at": iso(c.started_at),
+                "started_at": china_iso(c.started_at),
                 "messages": counts.get(c.id, 0),
             }
             for c in convs
@@ -822,7 +822,7 @@ def _imports(app: FastAPI) -> None:
                     "kind_name": KINDS.get(r.kind, (r.kind, r.kind)),
                     "file_name": r.file_name,
                     "sha256": r.sha256,
-                    "finished_at": iso(r.finished_at),
+                    "finished_at": china_iso(r.finished_at),
                     "accepted": r.accepted,
                     "updated": r.updated,
                     "unchanged": r.unchanged,
@@ -1097,7 +1097,7 @@ def _audit(app: FastAPI) -> None:
             "events": [
                 {
                     "id": e.id,
-                    "at": iso(e.at),
+                    "at": china_iso(e.at),
                     "actor": e.actor,
                     "action": e.action,
                     "action_name": actions.get(e.action, (e.action, e.action)),

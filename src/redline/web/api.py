@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from redline.cli import summarize
 from redline.guard.engine import Guard
+from redline.guard.summary import summarize
 from redline.model import Conversation, ConversationError
 from redline.web.views import EVERYONE, require
 
@@ -153,7 +153,7 @@ def register(app: FastAPI) -> None:
             {
                 "ok": not any(f.severity == "violation" for f in findings),
                 "findings": [f.to_dict() for f in findings],
-                "summary": summarize(findings, 1, len(conv.messages), []),
+                "summary": summarize(findings, 1, len(conv.messages)),
             }
         )
 

@@ -9,7 +9,6 @@ required, like everything but ``/healthz`` and ``/login``).
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,11 +28,11 @@ from redline.guard.engine import Guard
 from redline.guard.packs import RuleSet
 from redline.store import data_dir, open_store
 from redline.web import i18n
-from redline.web.auth import COOKIE, AuthGate, Sessions, TokenCache
+from redline.web.auth import AuthGate, Sessions, TokenCache
+from redline.web.render import LANG_COOKIE, render, safe_next
 from redline.web.settings import WebSettings
 
 HERE = Path(__file__).parent
-LANG_COOKIE = "redline_lang"
 
 
 class SecurityHeaders:
@@ -161,60 +160,6 @@ def _errors(app: FastAPI) -> None:
         )
 
 
-def lang_of(request: Request) -> str:
-    lang = request.cookies.get(LANG_COOKIE)
-    return lang if lang in ("zh", "en") else "zh"
-
-
-def render(
-    request: Request, template: str, context: dict[str, Any], status_code: int = 200
-) -> HTMLResponse:
-    from redline.web.auth import Sessions
-
-    sessions: Sessions = request.app.state.sessions
-    data = getattr(request.state, "session", None)
-    new_cookie = None
-    if data is None:
-        data = Sessions.fresh()
-        new_cookie = sessions.dumps(data)
-    lang = lang_of(request)
-    ctx = {
-        "request": request,
-        "user": getattr(request.state, "user", None),
-        "csrf": data.csrf,
-        "lang": lang,
-        "t": i18n.translator(lang),
-        "version": __version__,
-        **context,
-    }
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, template, ctx, status_code=status_code
-    )
-    response.headers["cache-control"] = "no-store"
-    if new_cookie is not None:
-        set_session_cookie(request, response, new_cookie)
-    return response
-
-
-def set_session_cookie(request: Request, response: Response, value: str) -> None:
-    response.set_cookie(
-        COOKIE,
-        value,
-        max_age=request.app.state.sessions.max_age_s,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-
-
-def safe_next(target: str | None) -> str:
-    """Only a local path may be a redirect target (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
 def _meta_routes(app: FastAPI) -> None:
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -230,7 +175,3 @@ def _meta_routes(app: FastAPI) -> None:
         if code in ("zh", "en"):
             response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax")
         return response
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, default=str)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from redline.web.app import render
+from redline.web.render import render
 from redline.web.views import EVERYONE, require
 
 

@@ -20,12 +20,19 @@ from urllib.parse import quote
 from fastapi import Body, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from redline.cli.desk import case_json, iso, late_json
 from redline.desk import cases as rules
 from redline.desk.cases import ActionInput, TransitionError
-from redline.desk.policy import Policy, parse_duration
+from redline.desk.policy import Policy, china_iso, parse_duration
 from redline.notify.robots import mask_phone
-from redline.store.desk import HANDOFF_KINDS, CaseView, Desk, DeskError, LateOrder
+from redline.store.desk import (
+    HANDOFF_KINDS,
+    CaseView,
+    Desk,
+    DeskError,
+    LateOrder,
+    case_json,
+    late_json,
+)
 from redline.store.models import Case, CaseEvent, HandoffNote, ReturnEntry
 from redline.web.masking import mask_address, mask_name
 from redline.web.views import (
@@ -179,7 +186,7 @@ def clock_json(clock: rules.Clock, at: datetime) -> dict[str, Any]:
     zh, en = rules.CLOCKS.get(clock.name, (clock.name, clock.name))
     return {
         "clock": clock.name,
-        "due_at": iso(clock.due_at),
+        "due_at": china_iso(clock.due_at),
         "consequence": zh,
         "consequence_en": en,
         **gap(clock.due_at, at),
@@ -226,7 +233,7 @@ def case_card(request: Request, v: CaseView, at: datetime) -> dict[str, Any]:
 
 def event_json(e: CaseEvent) -> dict[str, Any]:
     return {
-        "at": iso(e.at),
+        "at": china_iso(e.at),
         "actor": e.actor,
         "action": e.action,
         "action_name": _action_name(e.action),
@@ -260,8 +267,8 @@ def case_detail(
             "refund_amount": str(c.refund_amount) if c.refund_amount is not None else None,
             "tracking_no": c.tracking_no,
             "note": masked(c.note),
-            "updated_at": iso(c.updated_at),
-            "closed_at": iso(c.closed_at),
+            "updated_at": china_iso(c.updated_at),
+            "closed_at": china_iso(c.closed_at),
             "clocks": [clock_json(k, at) for k in sorted(v.clocks, key=lambda k: k.due_at)],
             "history": [event_json(e) for e in events],
             "action_forms": [
@@ -301,9 +308,9 @@ def return_json(e: ReturnEntry, case: Case | None) -> dict[str, Any]:
         "reason": masked(e.reason),
         "postage_paid_by": e.postage_paid_by,
         "postage_name": POSTAGE.get(e.postage_paid_by or ""),
-        "shipped_at": iso(e.shipped_at),
-        "registered_at": iso(e.registered_at),
-        "received_at": iso(e.received_at),
+        "shipped_at": china_iso(e.shipped_at),
+        "registered_at": china_iso(e.registered_at),
+        "received_at": china_iso(e.received_at),
         "note": masked(e.note),
         "source": e.source,
         "case": case.id if case else None,
@@ -320,10 +327,10 @@ def handoff_json(n: HandoffNote, at: datetime) -> dict[str, Any]:
         "order_no": n.order_no,
         "text": mask_phone(n.text),
         "author": n.author,
-        "created_at": iso(n.created_at),
+        "created_at": china_iso(n.created_at),
         "age": rules.fmt_delta(at - n.created_at),
         "age_en": rules.fmt_delta(at - n.created_at, "en"),
-        "closed_at": iso(n.closed_at),
+        "closed_at": china_iso(n.closed_at),
         "closed_by": n.closed_by,
         "resolution": masked(n.resolution),
     }
@@ -379,7 +386,7 @@ def _cases(app: FastAPI) -> None:
             page = [case_card(request, v, when) for v in views[offset : offset + limit]]
         stake = sum((v.case.exposure or Decimal(0) for v in views), Decimal(0))
         return {
-            "at": iso(when),
+            "at": china_iso(when),
             "filters": {"kind": kind, "state": state, "due_within": due_within, "at": at},
             "total": len(views),
             "overdue": sum(1 for v in views if v.urgency.overdue),
@@ -405,7 +412,7 @@ def _cases(app: FastAPI) -> None:
             if case is None:
                 raise HTTPException(404, f"没有编号为 {case_id} 的售后单 (no such case)")
             return {
-                "at": iso(when),
+                "at": china_iso(when),
                 "case": case_detail(request, desk.view(case, when), when, desk.history(case_id)),
             }
 
@@ -482,7 +489,7 @@ def _orders(app: FastAPI) -> None:
             late = _desk(request, s).late_orders(when, window)
             rows = [late_row(lo, when) for lo in late]
         return {
-            "at": iso(when),
+            "at": china_iso(when),
             "within": rules.fmt_delta(window),
             "within_en": rules.fmt_delta(window, "en"),
             "filters": {"within": within, "at": at},
@@ -613,7 +620,7 @@ def _handoff(app: FastAPI) -> None:
             for code, name in HANDOFF_KINDS.items()
         ]
         return {
-            "at": iso(when),
+            "at": china_iso(when),
             "open": len(notes),
             "groups": [g for g in groups if g["notes"]],
             "kinds": HANDOFF_KINDS,

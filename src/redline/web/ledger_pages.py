@@ -11,9 +11,15 @@ from fastapi import Body, FastAPI, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
-from redline.cli.ledger import standing_json
 from redline.desk.policy import Policy
-from redline.records.ledger import TRACK_NAMES, TYPE_NAMES, TYPE_TRACKS, Deduction, LedgerRules
+from redline.records.ledger import (
+    TRACK_NAMES,
+    TYPE_NAMES,
+    TYPE_TRACKS,
+    Deduction,
+    LedgerRules,
+    standing_json,
+)
 from redline.store.models import StoredFinding
 from redline.store.penalties import TYPES, add_notice, deductions, finding_deduction
 from redline.web.views import SHOP, back, changing, dual, form_guard, reading, require, user_of

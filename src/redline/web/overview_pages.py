@@ -15,9 +15,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from sqlalchemy import func, select
 
-from redline.cli.ledger import standing_json
 from redline.desk.policy import Policy
-from redline.records.ledger import LedgerRules
+from redline.records.ledger import LedgerRules, standing_json
 from redline.store.alerts import current_alerts
 from redline.store.desk import Desk
 from redline.store.models import StoredFinding

@@ -6,8 +6,8 @@ from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from redline.store.accounts import authenticate
-from redline.web.app import render, safe_next, set_session_cookie
 from redline.web.auth import COOKIE, Sessions, check_csrf
+from redline.web.render import render, safe_next, set_session_cookie
 from redline.web.views import EVERYONE, changing, require
 
 

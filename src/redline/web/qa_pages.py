@@ -14,10 +14,10 @@ from fastapi import Body, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
-from redline.cli.qa import finding_json as cli_finding_json
 from redline.store.accounts import Principal
 from redline.store.models import ChatMessage, Conversation, StoredFinding
 from redline.store.qa import REVIEW_ACTIONS, STATUSES, ReviewError, review, reviews
+from redline.store.qa import finding_json as cli_finding_json
 from redline.web.views import (
     EVERYONE,
     ID_MAX,

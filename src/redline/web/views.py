@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from redline.store import session, writing
 from redline.store.accounts import Principal
-from redline.web.app import dumps, render, safe_next
 from redline.web.auth import check_csrf
+from redline.web.render import dumps, render, safe_next
 
 SHOP = ("admin", "supervisor")
 EVERYONE = ("admin", "supervisor", "agent")

@@ -1,0 +1,203 @@
+"""Options and helpers every command group shares: the store, time, format, rules, output.
+
+A command module imports from here and from :mod:`redline.cli.table`, never from another
+command module.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from redline.cli.table import BadInput
+from redline.desk import cases as rules
+from redline.desk.policy import Policy, parse_duration
+from redline.display import cell
+from redline.guard.engine import Guard
+from redline.importers.text import FileFormatError
+from redline.store import describe, open_store, resolve_url
+from redline.store.imports import ImportReport
+from redline.yamlsrc import PackError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(fn: F) -> F:
+    return click.option(
+        "--db",
+        "db_url",
+        envvar="REDLINE_DATABASE_URL",
+        metavar="URL",
+        help="数据库 URL 或 SQLite 文件路径（默认 $REDLINE_DATABASE_URL，否则数据目录下 redline.db）。"
+        "Database URL or SQLite path.",
+    )(fn)
+
+
+def at_option(fn: F) -> F:
+    return click.option(
+        "--at",
+        "at_text",
+        metavar="TIME",
+        help="按此时刻计算（默认现在，中国时间），如 “2026-10-30 09:00”。Evaluate at this time.",
+    )(fn)
+
+
+def format_option(fn: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="输出格式。Output format.",
+    )(fn)
+
+
+def by_option(fn: F) -> F:
+    return click.option("--by", "actor", default="", help="操作人（客服名）。Who did it.")(fn)
+
+
+@contextmanager
+def store_errors(url: str | None) -> Iterator[None]:
+    """Database trouble as a one-line message (no traceback), exit status 2."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        where = describe(resolve_url(url))
+        raise BadInput(f"数据库出错（{where}）：{str(exc).splitlines()[0]}") from exc
+
+
+def open_db(url: str | None) -> Engine:
+    with store_errors(url):
+        return open_store(url)
+
+
+def when(at_text: str | None) -> datetime:
+    policy = Policy.default()
+    if not at_text:
+        return policy.china_now()
+    try:
+        return policy.parse_time(at_text)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def duration(text: str | None) -> timedelta | None:
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from exc
+
+
+def money(value: Decimal | None) -> str:
+    return "-" if value is None else f"¥{value:,.2f}"
+
+
+def local(dt: datetime | None) -> str:
+    return "-" if dt is None else Policy.default().to_china(dt).strftime("%m-%d %H:%M")
+
+
+def gap(due: datetime, at: datetime) -> str:
+    size = rules.fmt_delta(due - at)
+    return f"逾期 {size}" if at > due else f"剩 {size}"
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def rules_option(fn: F) -> F:
+    return click.option(
+        "--rules",
+        "rules_dirs",
+        multiple=True,
+        type=click.Path(exists=False),
+        help="额外的规则包目录或文件（可多次使用），覆盖或补充内置规则。Extra rule pack dir/file.",
+    )(fn)
+
+
+def lang_option(fn: F) -> F:
+    return click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        default="zh",
+        show_default=True,
+        help="说明与建议话术的语言。Language of explanations and suggestions.",
+    )(fn)
+
+
+def load_guard(rules_dirs: Iterable[str], lang: str = "zh") -> Guard:
+    try:
+        return Guard.default(list(rules_dirs), lang=lang)
+    except PackError as exc:
+        raise BadInput(f"规则包有误: {exc}") from exc
+
+
+def import_options(fn: F) -> F:
+    fn = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(fn)
+    fn = db_option(fn)
+    fn = click.option(
+        "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    )(fn)
+    fn = click.option(
+        "--progress", is_flag=True, help="在标准错误输出显示进度。Show progress on stderr."
+    )(fn)
+    return fn
+
+
+def progress_printer(enabled: bool) -> Callable[[int], None] | None:
+    if not enabled:
+        return None
+
+    def show(done: int) -> None:
+        click.echo(f"已处理 {done} 行 (processed {done} rows)", err=True)
+        sys.stderr.flush()
+
+    return show
+
+
+def run_import(fmt: str, db_url: str | None, fn: Callable[[Engine], ImportReport]) -> None:
+    engine = open_db(db_url)
+    try:
+        with store_errors(db_url):
+            report = fn(engine)
+    except FileFormatError as exc:
+        raise BadInput(str(exc)) from exc
+    except OSError as exc:
+        raise BadInput(f"无法读取文件：{exc}") from exc
+    print_report(report, fmt)
+
+
+def print_report(report: ImportReport, fmt: str) -> None:
+    if fmt == "json":
+        emit_json(report.to_dict())
+        return
+    for err in report.errors[:200]:
+        click.echo(f"第 {err.line} 行：{cell(err.reason, 120)}", err=True)
+    if len(report.errors) > 200:
+        click.echo(f"……另有 {len(report.errors) - 200} 行错误未列出", err=True)
+    line = (
+        f"{Path(report.file).name}：新增 {report.accepted}，更新 {report.updated}，"
+        f"未变 {report.unchanged}，拒绝 {report.rejected}"
+    )
+    if report.stale:
+        line += f"，旧数据跳过 {report.stale}"
+    click.echo(line)
+    click.echo(
+        f"(accepted {report.accepted}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"rejected {report.rejected}{f', stale {report.stale}' if report.stale else ''})"
+    )
+    if report.kind == "refunds":
+        click.echo(f"售后单：新开 {report.cases_opened}，状态更新 {report.cases_changed}")
