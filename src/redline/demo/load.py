@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from redline.demo.generate import AGENTS, NIGHT_AGENT
+from redline.demo.vocabulary import AGENTS, NIGHT_AGENT
 from redline.guard.engine import Guard
 from redline.importers.chats import read_chats
 from redline.importers.orders import read_items, read_orders
