@@ -27,9 +27,10 @@ def _register() -> None:
     from redline.cli.ledger import COMMANDS as LEDGER
     from redline.cli.metrics import COMMANDS as METRICS
     from redline.cli.qa import COMMANDS as QA
+    from redline.cli.training import COMMANDS as TRAINING
     from redline.cli.web import COMMANDS as WEB
 
-    for command in [*CHECK, *DESK, *QA, *LEDGER, *METRICS, *ALERTS, *WEB]:
+    for command in [*CHECK, *DESK, *QA, *LEDGER, *METRICS, *ALERTS, *TRAINING, *WEB]:
         main.add_command(command)
 
 

@@ -354,3 +354,28 @@ class AlertPush(Base):
     severity: Mapped[str] = mapped_column(String(12))
     channel: Mapped[str] = mapped_column(String(120))
     queued_at: Mapped[datetime]
+
+
+class ExamResult(Base):
+    """One sitting of the exam (a full paper or a category's practice) by one agent.
+
+    ``sections`` holds each section's points and weight, ``weak`` the categories
+    answered wrong (category → count), ``answers`` every item with the answer given
+    and whether it was right; ``via`` says where it was taken (``cli`` / ``web``).
+    """
+
+    __tablename__ = "exam_results"
+    __table_args__ = (Index("ix_exam_results_agent_taken", "agent", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(60))
+    score: Mapped[Decimal]
+    passed: Mapped[bool]
+    level: Mapped[str | None] = mapped_column(String(20))
+    typing_cpm: Mapped[int | None]
+    sections: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    weak: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    via: Mapped[str] = mapped_column(String(10), default="cli")
+    taken_at: Mapped[datetime]
