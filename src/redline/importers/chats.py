@@ -24,8 +24,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from redline.importers.kinds import WrongKind, classify_header
 from redline.importers.records import RowError
-from redline.importers.text import Source, decode, load, parse_time, shorten
+from redline.importers.refunds import sheet_tables
+from redline.importers.text import (
+    FileFormatError,
+    Source,
+    TableRow,
+    csv_rows,
+    decode,
+    is_blank,
+    load,
+    parse_time,
+    shorten,
+)
 from redline.jsonl import InputError, read_conversations
 from redline.model import Conversation, Message, Order
 
@@ -53,8 +65,9 @@ def read_qianniu_txt(
     not closed before the next one opens (or before the end) still yields what it
     has; a message line outside any section becomes a RowError.
     """
-    data, _label = load(source, name)
+    data, label = load(source, name)
     text, _encoding = decode(data)
+    _refuse_table([csv_rows(text[:65536])], label)
     return _parse_qianniu(text)
 
 
@@ -64,6 +77,8 @@ def read_chats(source: Source, *, name: str | None = None) -> Iterator[Conversat
     The extension of ``name`` (or of the path) decides; without one, content that
     starts with ``{`` is JSONL. JSONL lines that fail become RowErrors with their
     line number; its non-fatal notes (a GBK file read as GB18030) are dropped.
+    A shop report (订单报表, 退款报表 …) given here raises
+    :class:`~redline.importers.kinds.WrongKind` from this call, before anything is read.
     """
     data, label = load(source, name)
     suffix = Path(label).suffix.lower()
@@ -71,8 +86,30 @@ def read_chats(source: Source, *, name: str | None = None) -> Iterator[Conversat
         return _read_jsonl(data)
     if suffix != ".txt" and data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
         return _read_jsonl(data)
+    if data.startswith((b"\xd0\xcf\x11\xe0", b"PK")):
+        _refuse_table(sheet_tables(data, label), label)
+        raise FileFormatError(
+            f"文件“{label}”是电子表格，不是聊天记录：请上传千牛导出的 TXT 或 JSONL"
+            " (a spreadsheet, not a chat log: upload the Qianniu TXT export or JSONL)"
+        )
     text, _encoding = decode(data)
+    _refuse_table([csv_rows(text[:65536])], label)
     return _parse_qianniu(text)
+
+
+def _refuse_table(tables: list[Iterator[TableRow]], label: str, scan: int = 10) -> None:
+    """A shop report handed to the chat import: say which report it looks like."""
+    for rows in tables:
+        seen = 0
+        for _line, row in rows:
+            if isinstance(row, RowError) or is_blank(row):
+                continue
+            detected = classify_header(row)
+            if detected is not None:
+                raise WrongKind(label, "chats", detected)
+            seen += 1
+            if seen >= scan:
+                break
 
 
 def _read_jsonl(data: bytes) -> Iterator[Conversation | RowError]:

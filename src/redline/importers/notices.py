@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from redline.importers.kinds import WrongKind, header_check, refuse_chat
 from redline.importers.records import NoticeRecord, RowError
 from redline.importers.refunds import sheet_tables
 from redline.importers.text import (
@@ -35,6 +36,7 @@ from redline.importers.text import (
     FileFormatError,
     HeaderMap,
     Source,
+    decode,
     find_header,
     iter_records,
     load,
@@ -65,9 +67,19 @@ def read_notices(source: Source, *, name: str | None = None) -> Iterator[NoticeR
     data, label = load(source, name)
     try:
         header, rows = find_header(
-            sheet_tables(data, label), REQUIRED, COLUMNS, label, "违规处罚记录", aliases=ALIASES
+            sheet_tables(data, label),
+            REQUIRED,
+            COLUMNS,
+            label,
+            "违规处罚记录",
+            aliases=ALIASES,
+            check=header_check("notices", label),
         )
+    except WrongKind:
+        raise
     except FileFormatError as exc:
+        if not data.startswith((b"\xd0\xcf\x11\xe0", b"PK")):
+            refuse_chat(decode(data)[0], "notices", label, exc)
         names = "；".join(f"{c}（或 {'、'.join(ALIASES[c])}）" for c in REQUIRED)
         raise FileFormatError(f"{exc}。需要的列：{names}") from None
     return iter_records(rows, header, _builder(header))

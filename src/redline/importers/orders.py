@@ -10,16 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from redline.importers.kinds import header_check, refuse_chat
 from redline.importers.records import ItemRecord, OrderRecord, RowError
+from redline.importers.refunds import sheet_tables
 from redline.importers.text import (
     Cells,
+    FileFormatError,
     HeaderMap,
+    Records,
     Source,
+    TableRow,
     csv_rows,
     decode,
     find_header,
     iter_records,
     load,
+    present_fields,
 )
 
 ORDER_NO = "订单编号"
@@ -71,6 +77,56 @@ ITEM_COLUMNS = (
 )
 
 _YES = ("是", "true", "1")
+_SPREADSHEET = (b"\xd0\xcf\x11\xe0", b"PK")  # .xls (OLE2), .xlsx (zip)
+
+#: OrderRecord field → the columns it is read from. A field none of whose columns
+#: the file has is "not in this file" (the store keeps its value).
+ORDER_FIELDS: dict[str, tuple[str, ...]] = {
+    "order_no": (),
+    "buyer_nick": ("买家会员名",),
+    "status": ("订单状态",),
+    "goods_amount": ("买家应付货款",),
+    "shipping_fee": ("买家应付邮费",),
+    "total_amount": ("总金额",),
+    "paid_amount": ("买家实际支付金额",),
+    "created_at": ("订单创建时间",),
+    "paid_at": ("订单付款时间",),
+    "shipped_at": ("发货时间",),
+    "confirmed_at": ("确认收货时间",),
+    "receiver_name": ("收货人姓名",),
+    "address": ("收货地址",),
+    "phone": ("联系手机",),
+    "shipping_method": ("运送方式",),
+    "tracking_no": ("物流单号",),
+    "carrier": ("物流公司",),
+    "title": ("宝贝标题",),
+    "quantity": ("宝贝总数量",),
+    "buyer_message": ("买家留言",),
+    "seller_memo": ("订单备注",),
+    "shop_name": ("店铺名称",),
+    "close_reason": ("订单关闭原因",),
+    "refund_amount": ("退款金额",),
+    "invoice_title": ("发票抬头",),
+    "presale": ("预售订单", "分阶段订单信息"),
+    # 订单状态 alone says little about 货到付款: the flag counts as known only
+    # when the file has the shipping method or the payment details.
+    "cod": ("运送方式", "支付详情"),
+    "extra": (),
+}
+
+#: ItemRecord field → its columns (see ORDER_FIELDS).
+ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    "order_no": (),
+    "title": ("标题",),
+    "price": ("价格",),
+    "quantity": ("购买数量",),
+    "outer_id": ("外部系统编号",),
+    "sku": ("商品属性",),
+    "package": ("套餐信息",),
+    "memo": ("备注",),
+    "status": ("订单状态",),
+    "extra": (),
+}
 
 
 def read_orders(source: Source, *, name: str | None = None) -> Iterator[OrderRecord | RowError]:
@@ -78,20 +134,44 @@ def read_orders(source: Source, *, name: str | None = None) -> Iterator[OrderRec
     the file name shown in messages (defaults to the path's name).
 
     The header is checked at once: a file without 订单编号 raises
-    :class:`~redline.importers.text.FileFormatError` from this call, before any row.
+    :class:`~redline.importers.text.FileFormatError` from this call, before any row,
+    and so does a file whose columns are another report's
+    (:class:`~redline.importers.kinds.WrongKind`: a refund report has 订单编号 too).
     """
     data, label = load(source, name)
     text, _encoding = decode(data)
-    header, rows = find_header([csv_rows(text)], (ORDER_NO,), ORDER_COLUMNS, label, "订单报表")
-    return iter_records(rows, header, _order_builder(header))
+    header, rows = _header(data, text, ORDER_COLUMNS, label, "orders", "订单报表")
+    records = iter_records(rows, header, _order_builder(header))
+    return Records(records, "orders", present_fields(header, ORDER_FIELDS))
 
 
 def read_items(source: Source, *, name: str | None = None) -> Iterator[ItemRecord | RowError]:
     """Read an item file (宝贝报表), one ItemRecord per item row. Same rules as :func:`read_orders`."""
     data, label = load(source, name)
     text, _encoding = decode(data)
-    header, rows = find_header([csv_rows(text)], (ORDER_NO,), ITEM_COLUMNS, label, "宝贝报表")
-    return iter_records(rows, header, _item_builder(header))
+    header, rows = _header(data, text, ITEM_COLUMNS, label, "items", "宝贝报表")
+    records = iter_records(rows, header, _item_builder(header))
+    return Records(records, "items", present_fields(header, ITEM_FIELDS))
+
+
+def _header(
+    data: bytes, text: str, known: tuple[str, ...], label: str, kind: str, what: str
+) -> tuple[HeaderMap, Iterator[TableRow]]:
+    if data.startswith(_SPREADSHEET) or text.lstrip()[:1] == "<":
+        # Not the CSV these reports are exported as: say what it is, if it is another
+        # report, else what to upload instead.
+        find_header(sheet_tables(data, label), (), (), label, what, check=header_check(kind, label))
+        raise FileFormatError(
+            f"文件“{label}”不是 CSV：{what}请上传淘宝导出的 CSV 文件"
+            f" (not a CSV file: upload the {what} CSV exported from Taobao)"
+        )
+    try:
+        return find_header(
+            [csv_rows(text)], (ORDER_NO,), known, label, what, check=header_check(kind, label)
+        )
+    except FileFormatError as exc:
+        refuse_chat(text, kind, label, exc)
+        raise
 
 
 def _order_builder(header: HeaderMap) -> Callable[[int, Cells], OrderRecord]:

@@ -26,12 +26,14 @@ from typing import Any
 import openpyxl
 import xlrd
 
+from redline.importers.kinds import header_check, refuse_chat
 from redline.importers.records import RefundRecord, RowError
 from redline.importers.text import (
     Cells,
     CellValue,
     FileFormatError,
     HeaderMap,
+    Records,
     Source,
     TableRow,
     csv_rows,
@@ -40,6 +42,7 @@ from redline.importers.text import (
     iter_records,
     load,
     number_text,
+    present_fields,
 )
 
 REQUIRED = ("退款编号", "订单编号", "退款状态", "退款的申请时间")
@@ -72,6 +75,37 @@ REFUND_COLUMNS = (
     "责任方",
 )
 
+#: RefundRecord field → its columns (see redline.importers.orders.ORDER_FIELDS).
+REFUND_FIELDS: dict[str, tuple[str, ...]] = {
+    "refund_no": (),
+    "order_no": (),
+    "status": (),
+    "applied_at": (),
+    "alipay_no": ("支付宝交易号",),
+    "buyer_nick": ("买家会员名称",),
+    "paid_at": ("订单付款时间",),
+    "title": ("宝贝标题",),
+    "item_code": ("商品编码",),
+    "paid_amount": ("买家实际支付金额",),
+    "refund_amount": ("买家退款金额",),
+    "need_return": ("是否需要退货",),
+    "timeout_at": ("超时时间",),
+    "goods_status": ("货物状态",),
+    "dispute_status": ("客服介入状态",),
+    "return_tracking_no": ("退货物流单号",),
+    "return_carrier": ("退货物流公司",),
+    "reason": ("买家退款原因",),
+    "description": ("买家退款说明",),
+    "buyer_returned_at": ("买家退货时间",),
+    "phase": ("售中或售后",),
+    "after_sale_type": ("售后类型",),
+    "seller_memo": ("商家备注",),
+    "completed_at": ("退款完结时间",),
+    "partial": (PARTIAL,),
+    "responsible": ("责任方",),
+    "extra": (),
+}
+
 _OLE2 = b"\xd0\xcf\x11\xe0"
 _ZIP = b"PK"
 
@@ -82,12 +116,26 @@ def read_refunds(source: Source, *, name: str | None = None) -> Iterator[RefundR
 
     The format and header are checked at once: an unreadable file or one missing a
     required column raises :class:`~redline.importers.text.FileFormatError` from
-    this call, before any row.
+    this call, before any row; so does another report
+    (:class:`~redline.importers.kinds.WrongKind`, e.g. an order report).
     """
     data, label = load(source, name)
     tables = sheet_tables(data, label)
-    header, rows = find_header(tables, REQUIRED, REFUND_COLUMNS, label, "退款报表")
-    return iter_records(rows, header, _refund_builder(header))
+    try:
+        header, rows = find_header(
+            tables,
+            REQUIRED,
+            REFUND_COLUMNS,
+            label,
+            "退款报表",
+            check=header_check("refunds", label),
+        )
+    except FileFormatError as exc:
+        if not data.startswith((_OLE2, _ZIP)):
+            refuse_chat(decode(data)[0], "refunds", label, exc)
+        raise
+    records = iter_records(rows, header, _refund_builder(header))
+    return Records(records, "refunds", present_fields(header, REFUND_FIELDS))
 
 
 def sheet_tables(data: bytes, label: str) -> list[Iterator[TableRow]]:

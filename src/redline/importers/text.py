@@ -568,11 +568,14 @@ def find_header(
     what: str,
     scan: int = 10,
     aliases: Mapping[str, tuple[str, ...]] = ALIASES,
+    check: Callable[[HeaderMap], None] | None = None,
 ) -> tuple[HeaderMap, Iterator[TableRow]]:
     """Find the header row: the first of the first ``scan`` non-blank rows that has
     every required column (title rows above it are skipped), in the first table
     (sheet) that has one. Returns the header and the table's remaining rows.
     ``aliases`` are the other names a column may go by (see :class:`HeaderMap`).
+    ``check`` sees every candidate row up to the header and may raise (a file of
+    another kind: :mod:`redline.importers.kinds`).
 
     Raises :class:`FileFormatError` naming the missing columns and the file.
     """
@@ -584,6 +587,8 @@ def find_header(
             if isinstance(row, RowError) or is_blank(row):
                 continue
             header = HeaderMap(row, known, aliases)
+            if check is not None:
+                check(header)
             missing = header.missing(required)
             if not missing:
                 return header, rows
@@ -599,6 +604,34 @@ def find_header(
     raise FileFormatError(
         f"文件“{source}”（{what}）缺少必需的列：{'、'.join(first_missing)}"
         f" (missing required column(s): {', '.join(first_missing)})"
+    )
+
+
+class Records(Iterator[T]):
+    """The records of one file, and which record fields the file has a column for.
+
+    ``fields`` is None when unknown (every field counts as present). A field the
+    file has no column for means "not in this file": the store keeps what it
+    holds instead of writing the record's default (None / False) over it.
+    """
+
+    def __init__(self, it: Iterator[T], kind: str, fields: frozenset[str] | None) -> None:
+        self._it = it
+        self.kind = kind
+        self.fields = fields
+
+    def __iter__(self) -> Records[T]:
+        return self
+
+    def __next__(self) -> T:
+        return next(self._it)
+
+
+def present_fields(header: HeaderMap, columns: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
+    """The record fields whose columns (any of them, aliases included) the header has;
+    a field mapped to no column (``extra``, keys) is always present."""
+    return frozenset(
+        name for name, cols in columns.items() if not cols or any(header.has(c) for c in cols)
     )
 
 

@@ -11,6 +11,13 @@ as stale rather than winding the case back.
 
 Rows are written in chunks with executemany, which is what keeps a 100,000-row
 order report well inside the 30-second budget (``benchmarks/bench_import.py``).
+
+An import never turns a stored value into NULL: a column the file does not have
+means "not in this file" (the readers say which fields they could read, see
+:class:`~redline.importers.text.Records`), and an empty cell leaves a known value
+as it is. Unknown columns (``extra``) are merged, not replaced. Readers refuse a
+file of another kind before anything is written
+(:class:`~redline.importers.kinds.WrongKind`).
 """
 
 from __future__ import annotations
@@ -143,6 +150,42 @@ class _Rows:
         return row
 
 
+def absent_fields(records: Iterable[Any], record_type: type) -> frozenset[str]:
+    """The fields of ``record_type`` the file has no column for (see ``Records.fields``)."""
+    present: frozenset[str] | None = getattr(records, "fields", None)
+    if present is None:
+        return frozenset()
+    return frozenset(f.name for f in fields(record_type)) - present
+
+
+def merged_row(new: dict[str, Any], old: dict[str, Any], absent: frozenset[str]) -> dict[str, Any]:
+    """``new`` over the stored ``old`` row, never losing a known value: a field the file
+    lacks, or leaves empty, keeps the stored value; ``extra`` is merged key by key."""
+    out = dict(new)
+    for name, value in new.items():
+        if name == "row_hash" or name.startswith("_") or name not in old:
+            continue
+        was = old[name]
+        if was is None:
+            continue
+        if name == "extra":
+            if isinstance(value, dict) and isinstance(was, dict):
+                out[name] = {**was, **value}
+        elif value is None or name in absent:
+            out[name] = was
+    return out
+
+
+def same_row(row: dict[str, Any], old: dict[str, Any]) -> bool:
+    """True if writing ``row`` would change nothing (values compared, not their text:
+    ``128`` equals ``128.00``, a China time equals the same instant in UTC)."""
+    return all(
+        row[name] == old.get(name)
+        for name in row
+        if name != "row_hash" and not name.startswith("_") and name in old
+    )
+
+
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
@@ -155,11 +198,23 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 class _Upsert:
     """Insert new rows, update changed ones, count the rest; all by primary key."""
 
-    def __init__(self, conn: Any, table: Table, key: str, report: ImportReport) -> None:
+    def __init__(
+        self,
+        conn: Any,
+        table: Table,
+        key: str,
+        report: ImportReport,
+        absent: frozenset[str] = frozenset(),
+        merge: bool = True,
+    ) -> None:
         self.conn = conn
         self.table = table
         self.key = key
         self.report = report
+        self.absent = absent
+        # merge=False: the hash decides (a chat's hash covers its messages, which
+        # are not columns of the row); the row is written as it comes.
+        self.merge = merge
         self.limits = _limits(table)
         self.seen: dict[str, tuple[int, str]] = {}  # key → (line, hash) within this file
         self._updates: dict[tuple[str, ...], Any] = {}
@@ -184,8 +239,10 @@ class _Upsert:
     ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
         """Write one chunk of (line, row) pairs; return the (new, old) rows that changed.
 
-        ``accept(new, old)`` may veto an update (stale exports); ``old`` is the
-        stored row when ``accept`` is given, else None.
+        An update writes :func:`merged_row` (no known value becomes NULL) and only if
+        that differs from the stored row. ``accept(new, old)`` may veto an update
+        (stale exports); ``new`` is then the merged row, ``old`` the stored one
+        (None for a new row).
         """
         batch: list[tuple[int, dict[str, Any]]] = []
         for line, row in rows:
@@ -212,14 +269,17 @@ class _Upsert:
             return []
         keys = [row[self.key] for _, row in batch]
         kc = self.table.c[self.key]
-        if accept is None:
-            found = self.conn.execute(select(kc, self.table.c.row_hash).where(kc.in_(keys)))
-            old_hash = {k: h for k, h in found}
-            old_rows: dict[str, dict[str, Any]] = {}
-        else:
-            found_rows = self.conn.execute(select(self.table).where(kc.in_(keys))).mappings()
+        found = self.conn.execute(select(kc, self.table.c.row_hash).where(kc.in_(keys)))
+        old_hash = {k: h for k, h in found}
+        differ = [
+            row[self.key]
+            for _, row in batch
+            if old_hash.get(row[self.key], row["row_hash"]) != row["row_hash"]
+        ]
+        old_rows: dict[str, dict[str, Any]] = {}
+        if differ:
+            found_rows = self.conn.execute(select(self.table).where(kc.in_(differ))).mappings()
             old_rows = {r[self.key]: dict(r) for r in found_rows}
-            old_hash = {k: r["row_hash"] for k, r in old_rows.items()}
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
         out: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
@@ -228,13 +288,20 @@ class _Upsert:
             if k not in old_hash:
                 new.append(row)
                 out.append((row, None))
-            elif old_hash[k] == row["row_hash"]:
+                continue
+            if old_hash[k] == row["row_hash"]:
                 self.report.unchanged += 1
-            elif accept is not None and not accept(row, old_rows[k]):
+                continue
+            old = old_rows[k]
+            if self.merge:
+                row = merged_row(row, old, self.absent)
+            if self.merge and same_row(row, old):
+                self.report.unchanged += 1
+            elif accept is not None and not accept(row, old):
                 self.report.stale += 1
             else:
                 changed.append(row)
-                out.append((row, old_rows.get(k)))
+                out.append((row, old))
         if new:
             self.conn.execute(insert(self.table), new)
             self.report.accepted += len(new)
@@ -312,8 +379,9 @@ def import_orders(
     digest = file_digest(path)
     table = Order.__table__
     assert isinstance(table, Table)
+    absent = absent_fields(records, OrderRecord)
     with writing(engine) as s:
-        up = _Upsert(s.connection(), table, "order_no", report)
+        up = _Upsert(s.connection(), table, "order_no", report, absent)
         to_row = _Rows()
         for chunk in _batches(records, report, progress):
             up.run((rec.line, to_row(rec)) for rec in chunk)
@@ -328,7 +396,8 @@ def import_items(
     path: Path | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Items are keyed by (订单编号, position within the order in this file)."""
+    """Items are keyed by (订单编号, position within the order in this file); an
+    update never loses a known value (:func:`merged_row`)."""
     report = ImportReport("items", str(path or "-"))
     digest = file_digest(path)
     table = OrderItem.__table__
@@ -336,6 +405,7 @@ def import_items(
     position: dict[str, int] = {}
     limits = _limits(table)
     to_row = _Rows()
+    absent = absent_fields(records, ItemRecord)
     with writing(engine) as s:
         conn = s.connection()
         for chunk in _batches(records, report, progress):
@@ -358,11 +428,24 @@ def import_items(
                 )
             }
             new = [r for _, r in rows if (r["order_no"], r["position"]) not in old]
-            changed = [
-                {**r, "_id": old[(r["order_no"], r["position"])][0]}
+            differ = [
+                (old[key][0], r)
                 for _, r in rows
                 if (key := (r["order_no"], r["position"])) in old and old[key][1] != r["row_hash"]
             ]
+            stored = {}
+            if differ:
+                stored = {
+                    m["id"]: dict(m)
+                    for m in conn.execute(
+                        select(table).where(table.c.id.in_([i for i, _ in differ]))
+                    ).mappings()
+                }
+            changed = []
+            for item_id, r in differ:
+                merged = merged_row(r, stored[item_id], absent)
+                if not same_row(merged, stored[item_id]):
+                    changed.append({**merged, "_id": item_id})
             if new:
                 conn.execute(insert(table), new)
             if changed:
@@ -407,9 +490,10 @@ def import_refunds(
         will = state_from_export(new["status"], new["dispute_status"])
         return not (was in TERMINAL and will not in TERMINAL)
 
+    absent = absent_fields(records, RefundRecord)
     with writing(engine) as s:
         desk = Desk(s)
-        up = _Upsert(s.connection(), table, "refund_no", report)
+        up = _Upsert(s.connection(), table, "refund_no", report, absent)
         to_row = _Rows()
         for chunk in _batches(records, report, progress):
             rows: list[tuple[int, dict[str, Any]]] = []
@@ -445,7 +529,7 @@ def import_chats(
     assert isinstance(table, Table) and isinstance(messages, Table)
     with writing(engine) as s:
         conn = s.connection()
-        up = _Upsert(conn, table, "id", report)
+        up = _Upsert(conn, table, "id", report, merge=False)
         line = 0
         for chunk in _batches(records, report, progress, 500):
             rows: list[tuple[int, dict[str, Any]]] = []

@@ -10,6 +10,7 @@ arithmetic — cycles, nodes, sanctions — is :mod:`redline.records.ledger`'s.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -159,6 +160,10 @@ def import_notices(
                 found = by_number.get(number)
                 if found is not None:
                     old_key = _key(found.at, found.points, found.type, found.note)
+                    if rec.note is None and found.note is not None:
+                        # No 违规原因 in this file: keep the stored one (never erased).
+                        rec = dataclasses.replace(rec, note=found.note)
+                        key = _key(rec.at, rec.points, rec.type, rec.note)
                     if old_key == key:
                         report.unchanged += 1
                     else:
