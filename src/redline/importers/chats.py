@@ -39,7 +39,7 @@ from redline.importers.text import (
     shorten,
 )
 from redline.jsonl import InputError, read_conversations
-from redline.model import Conversation, Message, Order
+from redline.model import Conversation, Message
 
 _PREFIX = "cntaobao"
 _MIN_DASHES = 10  # the export writes 28 on each side; be lenient
@@ -59,9 +59,12 @@ def read_qianniu_txt(
 ) -> Iterator[Conversation | RowError]:
     """One Conversation per buyer section of a Qianniu/Wangwang TXT export.
 
-    ``Conversation.id`` is ``qianniu:{shop}:{buyer}:{first message time ISO}``;
-    ``order.buyer`` is the section's buyer nick, so the guard knows who placed the
-    order. Times are China time. Sections without messages are skipped; a section
+    ``Conversation.id`` is ``qianniu:{shop}:{buyer}:{first message time ISO}``.
+    The export does not say which order a chat is about, so ``order`` is None: the
+    section's nick is the account *chatting*, not necessarily the one that placed
+    the order (a husband asking about his wife's order), and making it the order's
+    buyer would hide the privacy rule. The store links the chat to a real order
+    (:func:`redline.store.imports.link_orders`). Times are China time. Sections without messages are skipped; a section
     not closed before the next one opens (or before the end) still yields what it
     has; a message line outside any section becomes a RowError.
     """
@@ -203,5 +206,4 @@ def _conversation(shop: str, buyer: str, drafts: list[_Draft]) -> Iterator[Conve
     yield Conversation(
         messages=messages,
         id=f"qianniu:{shop}:{buyer}:{drafts[0].time.isoformat()}",
-        order=Order(buyer=buyer),
     )

@@ -23,9 +23,10 @@ file of another kind before anything is written
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from redline.importers.records import ItemRecord, OrderRecord, RefundRecord, RowError
 from redline.model import Conversation as ChatConversation
+from redline.model import Order as ChatOrder
 from redline.store import writing
 from redline.store.models import ChatMessage, Conversation, ImportRun, Order, OrderItem, Refund
 
@@ -521,7 +523,10 @@ def import_chats(
     source: str = "jsonl",
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Conversations keyed by id; a changed one has its messages replaced."""
+    """Conversations keyed by id; a changed one has its messages replaced.
+
+    A conversation without an order is linked to a real one in the store
+    (:func:`link_orders`), never to a made-up one."""
     report = ImportReport("chats", str(path or "-"))
     digest = file_digest(path)
     table = Conversation.__table__
@@ -534,6 +539,7 @@ def import_chats(
         for chunk in _batches(records, report, progress, 500):
             rows: list[tuple[int, dict[str, Any]]] = []
             bodies: dict[str, list[dict[str, Any]]] = {}
+            chunk = link_orders(conn, chunk)
             for conv in chunk:
                 line += 1
                 row, body = _conversation_row(conv, source)
@@ -552,15 +558,122 @@ def import_chats(
     return report
 
 
+#: An order number in a chat: Taobao/Tmall order numbers have 15 to 20 digits.
+_ORDER_NO = re.compile(r"(?<![0-9])[0-9]{15,20}(?![0-9])")
+#: How far before a chat the chatter's own order may have been placed to be linked.
+RECENT_ORDER = timedelta(days=30)
+
+
+def _chatter(conv: ChatConversation) -> str | None:
+    """The account on the buyer's side of the chat (its first buyer message)."""
+    return next((m.account for m in conv.messages if m.role == "buyer" and m.account), None)
+
+
+def link_orders(conn: Any, convs: Sequence[ChatConversation]) -> list[ChatConversation]:
+    """Conversations without an order, linked to a real order of the store, or left without.
+
+    1. An order number mentioned in the chat (the first one, in message order, that
+       the store has): the order as exported, *with* its real buyer, so the guard
+       can tell that the person chatting is not the one who ordered (privacy).
+    2. Else the chatter's own most recent order placed in the 30 days before the
+       chat ended. Its buyer is the chatter by construction, which proves nothing
+       about who is chatting, so ``buyer`` is left out: the guard then judges by
+       what the chatter says ("我老婆买的…"), as for a chat without an order.
+    3. Else no order. A conversation that came with an order (JSONL) is kept as it is.
+    """
+    todo = [c for c in convs if c.order is None]
+    if not todo:
+        return list(convs)
+    mentioned: dict[int, list[str]] = {}
+    for i, conv in enumerate(todo):
+        found: list[str] = []
+        for m in conv.messages:
+            if m.role in ("buyer", "agent") and m.text:
+                found.extend(n for n in _ORDER_NO.findall(m.text) if n not in found)
+        mentioned[i] = found
+    orders = Order.__table__.c
+    numbers = sorted({n for found in mentioned.values() for n in found})
+    by_no: dict[str, dict[str, Any]] = {}
+    for part in _chunks(numbers, 500):
+        for r in conn.execute(select(Order.__table__).where(orders.order_no.in_(part))).mappings():
+            by_no[r["order_no"]] = dict(r)
+    chatters = sorted({n for c in todo if (n := _chatter(c))})
+    by_buyer: dict[str, list[dict[str, Any]]] = {}
+    for part in _chunks(chatters, 500):
+        for r in conn.execute(
+            select(Order.__table__).where(orders.buyer_nick.in_(part))
+        ).mappings():
+            by_buyer.setdefault(r["buyer_nick"], []).append(dict(r))
+    linked: dict[int, ChatConversation] = {}
+    for i, conv in enumerate(todo):
+        times = [m.time for m in conv.messages if m.time is not None]
+        first, last = (min(times), max(times)) if times else (None, None)
+        hit = next((by_no[n] for n in mentioned[i] if n in by_no), None)
+        if hit is not None:
+            linked[id(conv)] = replace(conv, order=_chat_order(hit, first, with_buyer=True))
+            continue
+        nick = _chatter(conv)
+        if nick is None or last is None:
+            continue
+        end = _aware(last)
+        assert end is not None
+        recent = [
+            o
+            for o in by_buyer.get(nick, [])
+            if (placed := o["created_at"] or o["paid_at"]) is not None
+            and end - RECENT_ORDER <= placed <= end
+        ]
+        if recent:
+            newest = max(recent, key=lambda o: o["created_at"] or o["paid_at"])
+            linked[id(conv)] = replace(conv, order=_chat_order(newest, first, with_buyer=False))
+    return [linked.get(id(c), c) for c in convs]
+
+
+def _chat_order(row: dict[str, Any], at: datetime | None, *, with_buyer: bool) -> ChatOrder:
+    """A stored order as formats.md's ``order`` object, its status as of ``at``."""
+    amount = row["paid_amount"] if row["paid_amount"] is not None else row["total_amount"]
+    return ChatOrder(
+        id=row["order_no"],
+        buyer=row["buyer_nick"] if with_buyer else None,
+        amount=float(amount) if amount is not None else None,
+        shipping_fee=float(row["shipping_fee"]) if row["shipping_fee"] is not None else None,
+        payment="cod" if row["cod"] else "alipay",
+        status=_chat_status(row, _aware(at)),
+    )
+
+
+def _chat_status(row: dict[str, Any], at: datetime | None) -> str | None:
+    """formats.md's status vocabulary (the demo's chats use it) for a stored order."""
+
+    def by(when: datetime | None) -> bool:
+        return when is not None and (at is None or when <= at)
+
+    text = row["status"] or ""
+    if by(row["confirmed_at"]) or ("交易成功" in text and at is None):
+        return "signed"
+    if by(row["shipped_at"]):
+        return "shipped"
+    if "关闭" in text and at is None:
+        return "closed"
+    if by(row["paid_at"]) or row["cod"]:
+        return "awaiting_shipment" if row["cod"] else "paid"
+    return "unpaid" if row["paid_at"] is not None or "等待买家付款" in text else None
+
+
 def _conversation_row(
     conv: ChatConversation, source: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     order = conv.order
     started = next((m.time for m in conv.messages if m.time is not None), None)
+    # Who the conversation is with: the order's buyer when the chat names it, else
+    # the account chatting (a Qianniu section's nick).
+    nick = order.buyer if order is not None and order.buyer else _chatter(conv)
+    if order is None and source == "jsonl":
+        nick = None
     row: dict[str, Any] = {
         "id": _clean(conv.id),
         "source": source,
-        "buyer_nick": _clean(order.buyer) if order else None,
+        "buyer_nick": _clean(nick),
         "order_no": _clean(order.id) if order else None,
         "started_at": _aware(started),
         "shop": _clean(conv.shop.to_dict()),
