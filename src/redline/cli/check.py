@@ -24,7 +24,7 @@ from redline.display import cell, pad, width
 from redline.guard.evaluate import Report, score
 from redline.guard.packs import RuleSet
 from redline.guard.summary import summarize
-from redline.jsonl import InputError, read_conversations
+from redline.jsonl import BadJSON, InputError, lone_surrogate, parse_json, read_conversations
 from redline.model import Conversation, ConversationError, Finding, Message, Shop
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,6 +76,11 @@ def check(
     """
     if (file is None) == (text is None):
         raise BadInput("请给出一个会话文件（或 -），或使用 --text 检查一条回复")
+    if text is not None and lone_surrogate(text) is not None:
+        # Bytes that are not UTF-8 in the argument arrive as lone surrogates.
+        raise BadInput(
+            "--text 含有无效字符（不是有效的 UTF-8 文本）(--text is not valid UTF-8 text)"
+        )
     shop = load_shop(shop_file) if shop_file else None
     guard = load_guard(rules_dirs, lang)
     errors: list[InputError] = []
@@ -160,14 +165,14 @@ def open_input(path: str) -> Iterator[BinaryIO]:
 def load_shop(path: str) -> Shop:
     try:
         raw = Path(path).read_text(encoding="utf-8-sig")
-        data = json.loads(raw) if path.endswith(".json") else yaml.safe_load(raw)
+        data = parse_json(raw) if path.endswith(".json") else yaml.safe_load(raw)
         if isinstance(data, dict) and "shop" in data:
             data = data["shop"]
         return Shop.from_dict(data)
     except (
         OSError,
         UnicodeDecodeError,
-        json.JSONDecodeError,
+        BadJSON,
         yaml.YAMLError,
         ConversationError,
     ) as exc:

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from redline.guard.engine import Guard
 from redline.guard.summary import summarize
+from redline.jsonl import BadJSON, parse_json
 from redline.model import Conversation, ConversationError
 from redline.web.views import EVERYONE, require
 
@@ -103,7 +104,10 @@ CHECK_RESPONSES: dict[int | str, dict[str, Any]] = {
             }
         },
     },
-    400: {"description": "会话格式有误 (not a formats.md conversation)"},
+    400: {
+        "description": "会话格式有误、JSON 嵌套过深或含孤立代理码"
+        " (not a formats.md conversation, nested too deeply, or a lone surrogate)"
+    },
     401: {"description": "未登录 (login required)"},
     413: {"description": "请求过大 (body too large)"},
 }
@@ -137,8 +141,11 @@ def register(app: FastAPI) -> None:
         if len(body) > limit:
             raise HTTPException(413, f"请求过大（上限 {limit // 1024} KiB）")
         try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            # Nesting is limited and lone surrogates refused (both were 500s).
+            data = parse_json(body.decode(json.detect_encoding(body)))
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, f"不是有效的 JSON：{exc} (not valid JSON)") from None
+        except BadJSON as exc:
             raise HTTPException(400, f"不是有效的 JSON：{exc}") from None
         try:
             conv = Conversation.from_dict(data, default_id="check")
