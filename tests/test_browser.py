@@ -136,6 +136,15 @@ def test_the_checker_flags_as_you_type(page: Page, server: Server) -> None:
     expect(page.locator("#highlight mark.hit")).to_have_text("特价商品不开发票")
 
 
+def test_the_checker_highlights_the_right_words_after_emoji(page: Page, server: Server) -> None:
+    """Offsets are code points (formats.md); 😊 is two UTF-16 units in the page."""
+    login(page, server, "xiaomei")
+    page.fill("#reply", "😊😊亲，特价商品不开发票哦👍")
+    expect(page.locator("#verdict")).to_have_text("触碰高压线，请修改后再发送！")
+    expect(page.locator("#highlight mark.hit")).to_have_text("特价商品不开发票")
+    expect(page.locator("#highlight")).to_have_text("😊😊亲，特价商品不开发票哦👍")
+
+
 def test_dismiss_a_finding(page: Page, server: Server) -> None:
     login(page, server)
     page.goto(f"{server.url}/findings?status=open")

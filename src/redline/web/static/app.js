@@ -72,23 +72,28 @@
       return conv;
     };
 
+    // Finding offsets count characters as code points (formats.md); a JS string
+    // counts UTF-16 units, so 😊 is one character to the server and two here.
+    // Slice an array of code points (Array.from splits by them), never the string.
     var draw = function (text, data) {
       results.textContent = "";
       highlight.textContent = "";
+      var chars = Array.from(text);
+      var part = function (a, b) { return chars.slice(a, b).join(""); };
       var spans = data.findings.map(function (x) { return [x.start, x.end]; })
         .sort(function (a, b) { return a[0] - b[0]; });
       var pos = 0;
       spans.forEach(function (s) {
-        var a = Math.max(s[0], pos), b = Math.min(s[1], text.length);
+        var a = Math.max(s[0], pos), b = Math.min(s[1], chars.length);
         if (b <= a) return;
-        if (a > pos) highlight.appendChild(document.createTextNode(text.slice(pos, a)));
+        if (a > pos) highlight.appendChild(document.createTextNode(part(pos, a)));
         var mark = document.createElement("mark");
         mark.className = "hit";
-        mark.textContent = text.slice(a, b);
+        mark.textContent = part(a, b);
         highlight.appendChild(mark);
         pos = b;
       });
-      if (pos < text.length) highlight.appendChild(document.createTextNode(text.slice(pos)));
+      if (pos < chars.length) highlight.appendChild(document.createTextNode(part(pos)));
       var violations = data.findings.filter(function (x) { return x.severity === "violation"; });
       if (!data.findings.length) {
         verdict.textContent = S.clean; verdict.className = "verdict ok";
