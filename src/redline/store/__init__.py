@@ -18,7 +18,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from redline.store.db import ENV_URL, data_dir, describe, make_engine, resolve_url
+from redline.store.db import (
+    ENV_URL,
+    data_dir,
+    describe,
+    make_engine,
+    private_dir,
+    private_file,
+    resolve_url,
+)
 
 __all__ = [
     "ENV_URL",
@@ -29,6 +37,8 @@ __all__ = [
     "head_revision",
     "make_engine",
     "open_store",
+    "private_dir",
+    "private_file",
     "resolve_url",
     "session",
     "upgrade",

@@ -18,6 +18,7 @@ store brings its schema up to date (Alembic migrations, one transaction each).
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +60,69 @@ def make_engine(url: str | None = None) -> Engine:
     resolved = make_url(resolve_url(url))
     if resolved.get_backend_name() == "sqlite":
         database = resolved.database or ""
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_file(Path(database))
         engine = create_engine(resolved, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     return create_engine(resolved, pool_pre_ping=True)
+
+
+# The store holds buyers' names, phones and addresses and the password and token
+# hashes: only its owner may read it, like secret.key.
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and missing parents) readable by the owner only (0700).
+
+    A folder that already exists is left as it is, except the data directory
+    itself (``data_dir()``), which redline owns and tightens to 0700.
+    """
+    missing: list[Path] = []
+    p = path
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(folder, DIR_MODE)  # mkdir's mode is filtered by the umask
+    if path.exists() and path.resolve() == data_dir().resolve():
+        _tighten(path, DIR_MODE)
+
+
+def private_file(path: Path) -> None:
+    """Make sure the SQLite file at ``path`` and its -wal/-shm/-journal are 0600.
+
+    A new store is created empty with 0600 before SQLite opens it (SQLite gives
+    the -wal and -shm files the database file's permissions); an existing one
+    that is group- or world-readable is tightened, if this user owns it.
+    """
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        pass
+    else:
+        os.close(fd)
+    for file in (path, *(path.with_name(path.name + s) for s in _SIDE_FILES)):
+        if file.exists():
+            _tighten(file, FILE_MODE)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        st = path.stat()
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & ~mode:
+            os.chmod(path, mode)
+    except OSError:
+        pass  # not ours, or a file system without modes: leave it
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -26,7 +26,7 @@ from redline import __version__
 from redline.desk.policy import Policy
 from redline.guard.engine import Guard
 from redline.guard.packs import RuleSet
-from redline.store import data_dir, open_store
+from redline.store import data_dir, open_store, private_dir
 from redline.web import i18n
 from redline.web.auth import AuthGate, Sessions, TokenCache
 from redline.web.render import LANG_COOKIE, render, safe_next
@@ -74,7 +74,7 @@ def secret_key() -> str:
     path = data_dir() / "secret.key"
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     key = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as f:
