@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo demo-cli serve test test-pg pg-start pg-stop lint imports format typecheck eval false-alarms bench bench-import bench-qa bench-web screenshots vendor-js clean
+.PHONY: setup browser demo demo-cli serve test test-pg pg-start pg-stop lint imports format typecheck eval eval-templates false-alarms bench bench-import bench-qa bench-web screenshots vendor-js clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ typecheck: $(STAMP)
 
 eval: $(STAMP)  ## score the guard on the labelled dev set
 	$(BIN)/redline eval tests/data/dev.jsonl
+
+eval-templates: $(STAMP)  ## template search: top-3 accuracy on the labelled buyer messages (fails under 90%)
+	$(BIN)/redline templates eval --min-top3 0.90
 
 false-alarms: $(STAMP)  ## flagged rate on real JD/Taobao agent messages (needs ../shared/corpora)
 	$(BIN)/python scripts/false_alarms.py ../shared/corpora

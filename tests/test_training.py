@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 
 from redline import Guard
 from redline.cli import main
+from redline.store.training import history
 from redline.training.bank import load_bank
 from redline.training.grading import (
     answer_item,
@@ -303,3 +305,56 @@ def test_cli_exam_take_stores_the_result(shipped: None, tmp_path: Path) -> None:
     (agent,) = team["agents"]
     assert agent["sittings"] == 2 and agent["passed"] and agent["best_score"] == 100.0
     assert {w["category"] for w in team["team_weak"]} >= {"invoice", "returns"}
+
+
+# --- the web pages --------------------------------------------------------------------
+
+
+def test_web_templates_and_exam(shipped: None, tmp_path: Path) -> None:
+    from web_support import AGENT_ACCOUNT, make_site
+
+    site = make_site(tmp_path)
+    agent = site.login("xiaomei")
+    page = agent.get("/templates", params={"q": "特价的能开发票吗"})
+    assert page.status_code == 200 and "invoice.ask_title" in page.text and "复制" in page.text
+    assert (
+        agent.get("/api/templates", params={"q": "开发票"}).json()[0]["id"] == "invoice.ask_title"
+    )
+    # The paper is drawn from its seed; the answers are posted as the form would.
+    paper = agent.get("/exam/paper", params={"seed": 1})
+    assert paper.status_code == 200 and 'id="exam-timer"' in paper.text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', paper.text)
+    assert found
+    csrf = found[1]
+    form = {
+        "csrf_token": csrf,
+        "seed": "1",
+        "category": "",
+        "a.q.basics.refund": "168",
+        "a.q.presale.invoice": "B",
+        "a.d.invoice.special": "亲，特价商品不开发票哦",
+        "a.q.insale.tf": "错",
+        "a.q.aftersale.return": "2026-09-10 15:00",
+        "a.q.subaccount.multi": ["A", "C"],
+    }
+    done = agent.post("/exam/submit", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    result = agent.get(done.headers["location"])
+    assert (
+        result.status_code == 200
+        and "85.0 / 100" in result.text
+        and "invoice.special_price" in result.text
+    )
+    (stored,) = history(site.engine)
+    assert stored.agent == AGENT_ACCOUNT and stored.via == "web"
+    # The failed drill costs half of the pre-sale section (two items, 30 points).
+    assert float(stored.score) == pytest.approx(85.0) and stored.weak == {"invoice": 1}
+    # Another agent cannot read it; a supervisor sees the team.
+    assert site.login("ajie").get(done.headers["location"]).status_code == 404
+    boss = site.login("boss")
+    team = boss.get("/exam/team")
+    assert team.status_code == 200 and AGENT_ACCOUNT in team.text
+    assert agent.get("/exam/team").status_code == 403
+    # No CSRF token, no submission.
+    form["csrf_token"] = "x"
+    assert agent.post("/exam/submit", data=form, follow_redirects=False).status_code == 403

@@ -22,6 +22,7 @@ def register(app: FastAPI) -> None:
         metrics_pages,
         overview_pages,
         qa_pages,
+        training_pages,
     )
 
     for module in (
@@ -32,6 +33,7 @@ def register(app: FastAPI) -> None:
         ledger_pages,
         metrics_pages,
         alerts_pages,
+        training_pages,
         admin_pages,
     ):
         module.register(app)

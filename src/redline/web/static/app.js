@@ -110,6 +110,12 @@
         li.querySelector(".points").textContent = x.points ? x.points + " " + S.points : "";
         li.querySelector(".why").textContent = x.explanation;
         li.querySelector(".suggest .text").textContent = x.suggestion;
+        var more = li.querySelector("a.tpl-link");
+        if (more) {
+          var buyer = form.elements.buyer ? form.elements.buyer.value : "";
+          more.href = "/templates?category=" + encodeURIComponent(x.category) +
+            (buyer.trim() ? "&q=" + encodeURIComponent(buyer.slice(0, 400)) : "");
+        }
         results.appendChild(li);
       });
     };
@@ -144,4 +150,28 @@
     form.addEventListener("submit", function (ev) { ev.preventDefault(); check(); });
   }
 
+})();
+
+// The exam's timer: counts down from data-minutes and hands the paper in at zero.
+(function () {
+  var timer = document.getElementById("exam-timer");
+  var paper = document.getElementById("exam-paper");
+  if (!timer || !paper) return;
+  var left = parseInt(timer.getAttribute("data-minutes"), 10) * 60;
+  var sent = false;
+  paper.addEventListener("submit", function (ev) {
+    if (sent) { ev.preventDefault(); return; }
+    sent = true;
+  });
+  var tick = function () {
+    var m = Math.floor(left / 60), s = left % 60;
+    timer.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+    if (left <= 0) {
+      if (!sent) { sent = true; paper.submit(); }
+      return;
+    }
+    left -= 1;
+    window.setTimeout(tick, 1000);
+  };
+  tick();
 })();
