@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install Debian's Chromium (Playwright drives it for the browser tests; no browser
-# download) and a CJK font, so pages and screenshots show Chinese rather than boxes.
+# download), a CJK font, so pages and screenshots show Chinese rather than boxes, and
+# tmux for the terminal exam's test.
 # Installs only what is missing; REDLINE_CHROMIUM names a browser to use instead.
 set -euo pipefail
 want=()
@@ -9,6 +10,10 @@ if [[ -z "${REDLINE_CHROMIUM:-}" ]] && ! command -v chromium >/dev/null && ! com
 fi
 if ! (command -v fc-list >/dev/null && [[ -n "$(fc-list :lang=zh 2>/dev/null | head -1)" ]]); then
   want+=(fonts-noto-cjk)
+fi
+# tmux: the terminal exam is taken under it in a test (send-keys, read the screen).
+if ! command -v tmux >/dev/null; then
+  want+=(tmux)
 fi
 [[ ${#want[@]} -eq 0 ]] && exit 0
 SUDO=""

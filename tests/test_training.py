@@ -212,14 +212,8 @@ def test_typing_speed_counts_correct_characters() -> None:
 
 @pytest.fixture
 def shipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point the loaders at the test data."""
-    import redline.training.bank as bank_mod
-    import redline.training.library as lib_mod
-    import redline.training.search as search_mod
-
-    monkeypatch.setattr(lib_mod, "DATA", DATA)
-    monkeypatch.setattr(bank_mod, "DATA", DATA)
-    monkeypatch.setattr(search_mod, "DATA", DATA)
+    """Point the loaders at the test data (as a shop points them at its own)."""
+    monkeypatch.setenv("REDLINE_TRAINING_DATA", str(DATA))
 
 
 def test_cli_templates(shipped: None) -> None:

@@ -19,7 +19,7 @@ from redline.desk.policy import Policy
 from redline.model import Conversation, ConversationError
 from redline.training import numeric
 from redline.training.library import Library
-from redline.training.source import DATA, Node, load, seq
+from redline.training.source import Node, data_dir, load, seq
 
 TYPES = ("single", "multiple", "truefalse", "number", "datetime")
 _Q_FIELDS = (
@@ -188,7 +188,7 @@ def load_bank(
     policy: Policy | None = None,
 ) -> Bank:
     """Load and validate the question bank and the drills (PackError with file:line)."""
-    root = load(questions_path or DATA / "questions.yaml", "questions.yaml")
+    root = load(questions_path or data_dir() / "questions.yaml", "questions.yaml")
     root.known(("sections", "levels", "pass_mark", "typing_cpm", "questions"))
     sections: dict[str, Section] = {}
     for sid, node in (root.child("sections") or root).items():
@@ -211,7 +211,7 @@ def load_bank(
         qid: _question(qid, node, sections, p)
         for qid, node in (root.child("questions") or root).items()
     }
-    droot = load(drills_path or DATA / "drills.yaml", "drills.yaml")
+    droot = load(drills_path or data_dir() / "drills.yaml", "drills.yaml")
     droot.known(("drills",))
     drills = {
         did: _drill(did, node, sections, library)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from redline.model import Shop
-from redline.training.source import DATA, Node, load
+from redline.training.source import Node, data_dir, load
 from redline.yamlsrc import PackError
 
 SHOP_FLAGS = ("platform", "cod", "credit_card", "free_shipping")
@@ -105,7 +105,7 @@ def _placeholders(text: str) -> set[str]:
 
 def load_library(path: Path | None = None) -> Library:
     """Load and validate ``templates.yaml``; a bad entry raises PackError with file:line."""
-    path = path or DATA / "templates.yaml"
+    path = path or data_dir() / "templates.yaml"
     root = load(path, "templates.yaml")
     root.known(("scenarios", "templates"))
     scenarios: dict[str, Scenario] = {}

@@ -22,7 +22,7 @@ from rank_bm25 import BM25Okapi
 
 from redline.guard.normalize import Normalizer
 from redline.training.library import Library, Template
-from redline.training.source import DATA
+from redline.training.source import data_dir
 from redline.yamlsrc import PackError
 
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
@@ -149,7 +149,7 @@ class SearchEval:
 
 def load_queries(path: Path | None = None) -> list[tuple[str, str]]:
     """``queries.jsonl``: one ``{"text", "scenario"}`` per line; a bad line names its number."""
-    path = path or DATA / "queries.jsonl"
+    path = path or data_dir() / "queries.jsonl"
     out: list[tuple[str, str]] = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from redline.yamlsrc import LDict, LList, PackError, load_yaml
 
 DATA = Path(__file__).parent / "data"
+ENV = "REDLINE_TRAINING_DATA"
+
+
+def data_dir() -> Path:
+    """Where the training data lives: ``$REDLINE_TRAINING_DATA`` (a shop's own), else the bundled."""
+    found = os.environ.get(ENV)
+    return Path(found) if found else DATA
+
 
 # The red-line categories a template, question or drill may name (00-core.yaml).
 CATEGORIES = (
