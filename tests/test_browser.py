@@ -48,6 +48,9 @@ PAGES = [
     "/audit",
     "/rules",
     "/orders/late",
+    "/templates",
+    "/exam",
+    "/exam/team",
 ]
 
 
@@ -206,3 +209,33 @@ def test_pages_fit_a_phone(browser: Browser, server: Server, path: str) -> None:
 def test_screenshots_target_writes_files(tmp_path: Path, browser: Browser, server: Server) -> None:
     files = shoot(browser, server.url, tmp_path, pages=["/", "/checker"], widths=[390])
     assert files and all(f.stat().st_size > 1000 for f in files)
+
+
+def test_take_the_exam_in_the_browser(page: Page, server: Server) -> None:
+    """A full paper answered right in the browser: 100, stored as the grader computes it."""
+    from redline.store import open_store
+    from redline.store.training import history
+    from redline.training.bank import Drill, load_bank
+    from redline.training.grading import draw_paper
+
+    bank = load_bank()
+    paper = draw_paper(bank, seed=7)
+    login(page, server, "admin")
+    page.goto(server.url + "/exam/paper?seed=7")
+    expect(page.locator("#exam-timer")).to_be_visible()
+    for item in paper.items:
+        name = f"a.{item.id}"
+        if isinstance(item, Drill):
+            page.fill(f'textarea[name="{name}"]', item.model_answer)
+        elif item.type in ("single", "truefalse"):
+            page.check(f'input[name="{name}"][value="{item.solution()}"]')
+        elif item.type == "multiple":
+            for key in item.answer:
+                page.check(f'input[name="{name}"][value="{key}"]')
+        else:
+            page.fill(f'input[name="{name}"]', item.solution())
+    page.click('#exam-paper button[type="submit"]')
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".verdict")).to_contain_text("100.0 / 100")
+    newest = history(open_store(str(server.db)), "admin", limit=1)[0]
+    assert newest.via == "web" and float(newest.score) == 100.0 and newest.passed

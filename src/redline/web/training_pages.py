@@ -23,6 +23,7 @@ from redline.training.search import TemplateIndex
 from redline.training.source import CATEGORIES
 from redline.web.render import render
 from redline.web.views import EVERYONE, ID_MAX, SHOP, form_guard, require
+from redline.yamlsrc import PackError
 
 PAPER_MINUTES = 30  # a full paper; a practice paper gets a third of it
 
@@ -39,8 +40,13 @@ def training(request: Request) -> Training:
     state = request.app.state
     found = getattr(state, "training", None)
     if found is None:
-        library = load_library()
-        found = Training(library, load_bank(library=library), TemplateIndex(library))
+        try:
+            library = load_library()
+            found = Training(library, load_bank(library=library), TemplateIndex(library))
+        except PackError as exc:
+            raise HTTPException(
+                503, f"培训数据有误，请联系管理员 (training data is broken): {exc.message}"
+            ) from exc
         state.training = found
     assert isinstance(found, Training)
     return found
