@@ -13,7 +13,12 @@ How a batch is checked, cheapest work first:
    tells whether any of the rule's patterns occurs at all; only then do the
    context conditions run, then the rule's matches with the clause-level
    exceptions, negation and rescue;
-4. evidence spans are mapped back to the original text only for findings.
+4. evidence spans are mapped back to the original text only for findings;
+5. with the learned layer (:mod:`redline.guard.learned`), the same joined batch is
+   scanned once more by the model's weighted n-grams; a category whose score reaches
+   its threshold on a message the rules did not flag for it is a candidate, and
+   becomes a ``<category>.model`` finding only if the category's context conditions
+   (``packs/model/model.yaml``) confirm it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 import ahocorasick_rs
 
 from redline.guard.conditions import MessageContext
+from redline.guard.learned import Candidate, LearnedLayer, batch_layout, explanation, load_layer
 from redline.guard.normalize import SEPARATOR, Normalizer
 from redline.guard.packs import Rule, RuleSet, load_rules
 from redline.model import Conversation, Finding, Message, Order, Shop
@@ -52,9 +58,14 @@ class Guard:
     ['invoice.special_price']
     """
 
-    def __init__(self, rules: RuleSet, lang: str = "zh") -> None:
+    def __init__(
+        self, rules: RuleSet, lang: str = "zh", learned: LearnedLayer | None = None
+    ) -> None:
         self.ruleset = rules
         self.lang = lang
+        # The learned recall layer (None: rules only).
+        self.learned = learned
+        self._category_suggestion: dict[str, str] = {}
         self.normalizer = rules.normalizer or Normalizer(rules.evasions.items())
         self.rules: list[Rule] = rules.enabled_rules()
         keywords = sorted({k for r in self.rules for k in (*r.keywords, *r.context_keywords)})
@@ -91,9 +102,15 @@ class Guard:
     # --- construction -----------------------------------------------------------------
 
     @classmethod
-    def default(cls, rules_dirs: Sequence[str | Path] = (), lang: str = "zh") -> Guard:
-        """The bundled packs, plus a shop's own packs from ``rules_dirs``."""
-        return cls(load_rules(rules_dirs), lang=lang)
+    def default(
+        cls, rules_dirs: Sequence[str | Path] = (), lang: str = "zh", model: bool = True
+    ) -> Guard:
+        """The bundled packs, plus a shop's own packs from ``rules_dirs``.
+
+        ``model=False`` leaves out the learned layer (rules only).
+        """
+        rules = load_rules(rules_dirs)
+        return cls(rules, lang=lang, learned=load_layer(rules) if model else None)
 
     # --- entry points -----------------------------------------------------------------
 
@@ -184,7 +201,18 @@ class Guard:
             for g, length in enumerate(map(len, norm)):
                 if length <= max_short:
                     cand[g] = cand.get(g, 0) | short_mask[length]
-        todo_all = sorted(g for g, mask in cand.items() if mask)
+        model_cands: dict[int, list[Candidate]] = {}
+        if self.learned is not None and norm:
+            roles, conv_starts = batch_layout(batch)
+            scores = self.learned.score_batch(
+                joined, [len(t) for t in norm], batch, roles, conv_starts
+            )
+            model_cands = self.learned.candidates(scores, roles)
+            for g in model_cands:
+                cand.setdefault(g, 0)
+            todo_all = sorted(g for g, mask in cand.items() if mask or g in model_cands)
+        else:
+            todo_all = sorted(g for g, mask in cand.items() if mask)
         # Walk the conversations and the sorted candidate messages together.
         k = 0
         offset = 0
@@ -192,13 +220,19 @@ class Guard:
             n = len(conv.messages)
             end = offset + n
             todo: list[tuple[int, int]] = []
+            proposed: dict[int, list[Candidate]] = {}
             while k < len(todo_all) and todo_all[k] < end:
                 g = todo_all[k]
                 k += 1
                 if not presend or g == end - 1:
                     todo.append((g - offset, cand[g]))
+                    if g in model_cands:
+                        proposed[g - offset] = model_cands[g]
             if todo:
-                yield conv, self._check_conversation(conv, norm[offset:end], todo, presend)
+                yield (
+                    conv,
+                    self._check_conversation(conv, norm[offset:end], todo, presend, proposed),
+                )
             else:
                 yield conv, []
             offset = end
@@ -218,17 +252,28 @@ class Guard:
         return plan
 
     def _check_conversation(
-        self, conv: Conversation, norm: list[str], todo: list[tuple[int, int]], presend: bool
+        self,
+        conv: Conversation,
+        norm: list[str],
+        todo: list[tuple[int, int]],
+        presend: bool,
+        proposed: dict[int, list[Candidate]] | None = None,
     ) -> list[Finding]:
-        """Findings for the messages in ``todo``: ``(index, candidate rule mask)`` pairs."""
+        """Findings for the messages in ``todo``: ``(index, candidate rule mask)`` pairs.
+
+        ``proposed``: the learned layer's candidates per message index, confirmed here
+        after the rules (a category the rules flagged on the message is not proposed).
+        """
         findings: list[Finding] = []
         shared_cache: dict[Any, Any] = {}
+        flagged: set[str] = set()  # categories found so far in this conversation
         for i, cand in todo:
             msg = conv.messages[i]
             if msg.role == "system":
                 continue
-            plan = self._plan(cand, msg.role)
-            if not plan:
+            plan = self._plan(cand, msg.role) if cand else ()
+            model_here = proposed.get(i) if proposed else None
+            if not plan and not model_here:
                 continue
             text = norm[i]
             # One context per message, made when a rule first needs it (conditions,
@@ -267,7 +312,85 @@ class Guard:
                     continue
                 seen_categories.add(rule.category)
                 findings.append(self._finding(conv, i, rule, match, text, ctx))
+            if model_here and self.learned is not None:
+                for c in model_here:
+                    if c.category in seen_categories:
+                        continue
+                    settings = self.learned.settings[c.category]
+                    if settings.once_per_conversation and c.category in flagged:
+                        continue
+                    if ctx is None:
+                        ctx = MessageContext(
+                            conv=conv,
+                            index=i,
+                            norm=norm,
+                            rules=self.ruleset,
+                            presend=presend,
+                            cache=shared_cache,
+                        )
+                    if not self.learned.confirm(c, ctx):
+                        continue
+                    seen_categories.add(c.category)
+                    findings.append(self._model_finding(conv, i, c, text, ctx))
+            flagged |= seen_categories
         return findings
+
+    def _model_finding(
+        self, conv: Conversation, i: int, cand: Candidate, norm_text: str, ctx: MessageContext
+    ) -> Finding:
+        """A finding of the learned layer: ``<category>.model``, the category's points."""
+        assert self.learned is not None
+        rs = self.ruleset
+        category = rs.categories[cand.category]
+        settings = self.learned.settings[cand.category]
+        severity = category.severity
+        points = 0
+        if severity == "violation":
+            raw = settings.points if settings.points is not None else category.points
+            for condition, value in settings.points_when:
+                if condition(ctx):
+                    raw = value
+                    break
+            points = rs.points_value(raw)
+        top = self.learned.top_ngrams(cand.category, norm_text)
+        original = conv.messages[i].text
+        start, end = 0, len(original)
+        if top:
+            mapped, starts, ends = self.normalizer.mapped(original)
+            gram, s, e, _w = top[0]
+            if mapped == norm_text and e > s:
+                start, end = starts[s], ends[e - 1]
+        text = explanation(
+            self.learned,
+            cand.category,
+            category.name_zh,
+            category.name_en,
+            [g for g, *_ in top],
+            self.lang,
+        )
+        tid = settings.suggestion or self._suggestion_of(cand.category)
+        return Finding(
+            conversation=conv.id,
+            message=i,
+            category=cand.category,
+            rule=f"{cand.category}.model",
+            severity=severity,
+            points=points,
+            start=start,
+            end=end,
+            evidence=original[start:end],
+            explanation=text,
+            suggestion=self._suggest_template(tid, conv) if tid else "",
+        )
+
+    def _suggestion_of(self, category: str) -> str:
+        """The category's compliant suggestion: the first of its rules that has one."""
+        if category not in self._category_suggestion:
+            self._category_suggestion[category] = next(
+                (r.suggestion for r in self.rules if r.category == category and r.suggestion),
+                "",
+            )
+        return self._category_suggestion[category]
 
     def _match_rule(
         self,
@@ -348,7 +471,10 @@ class Guard:
     def _suggest(self, rule: Rule, conv: Conversation) -> str:
         if rule.suggestion is None:
             return ""
-        template = self.ruleset.templates[rule.suggestion]
+        return self._suggest_template(rule.suggestion, conv)
+
+    def _suggest_template(self, tid: str, conv: Conversation) -> str:
+        template = self.ruleset.templates[tid]
         text = template.en if self.lang == "en" else template.zh
         facts = _Facts(conv, self.ruleset.settings)
 
