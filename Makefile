@@ -2,10 +2,11 @@
 # commands in the README: each sets up what it needs on a fresh machine.
 PYTHON ?= python3
 VENV := .venv
+SHARED ?= ../shared
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo demo-cli serve test test-pg pg-start pg-stop lint imports format typecheck eval eval-templates false-alarms bench bench-import bench-qa bench-web screenshots vendor-js clean
+.PHONY: setup browser demo demo-cli serve test test-pg pg-start pg-stop lint imports format typecheck eval eval-templates eval-writers false-alarms model bench bench-import bench-qa bench-web screenshots vendor-js clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,8 +63,14 @@ eval: $(STAMP)  ## score the guard on the labelled dev set
 eval-templates: $(STAMP)  ## template search: top-3 accuracy on the labelled buyer messages (fails under 90%)
 	$(BIN)/redline templates eval --min-top3 0.90
 
-false-alarms: $(STAMP)  ## flagged rate on real JD/Taobao agent messages (needs ../shared/corpora)
+eval-writers: $(STAMP)  ## leave-one-writer-out on ../shared/eval/train.jsonl (trains 5 models, needs scikit-learn)
+	$(BIN)/redline eval $(SHARED)/eval/train.jsonl --by-writer --extra $(SHARED)/eval/dev.jsonl
+
+false-alarms: $(STAMP)  ## flagged rate on the held-out lines (n % 3 != 0) of real JD/Taobao agent messages (needs ../shared/corpora)
 	$(BIN)/python scripts/false_alarms.py ../shared/corpora
+
+model: $(STAMP)  ## retrain the learned layer from ../shared (eval/*.jsonl, corpus lines n % 3 == 0): rewrites src/redline/packs/model/guard-model.json.gz
+	$(BIN)/python scripts/train_model.py $(SHARED)
 
 bench: $(STAMP)  ## throughput of the full guard vs the automaton ceiling and a naive regex loop
 	$(BIN)/python -m benchmarks.bench_guard

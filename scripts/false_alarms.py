@@ -1,6 +1,11 @@
 """Flagged rate of the guard on real customer-service messages (false-alarm check).
 
-Usage: python scripts/false_alarms.py ../shared/corpora [-v]
+Usage: python scripts/false_alarms.py ../shared/corpora [-v] [--all-lines] [--no-model]
+
+By default only the held-out lines are measured: those whose 0-based line number n
+has n % 3 != 0. The lines with n % 3 == 0 are training negatives of the learned layer
+(``make model``) and would flatter it; ``--all-lines`` measures every line anyway.
+``--no-model`` checks with the rules alone.
 
 Each line of every agent/seller file is checked as one agent reply, pre-send,
 under the strictest shop profile (Tmall, COD on, credit cards on, free shipping
@@ -13,15 +18,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from redline import Conversation, Guard, Message, Shop
-
-FILES = (
-    "ecd_sample_seller.txt",
-    "jddc2019_dev_agent.txt",
-    "jddc_baseline_agent_responses.txt",
-    "jddc_chat_sample_agent.txt",
-)
-STRICT_SHOP = Shop(platform="tmall", cod=True, credit_card=True, free_shipping=True)
+from redline import Conversation, Guard, Message
+from redline.guard.training import CORPUS_FILES as FILES
+from redline.guard.training import STRICT_SHOP, TRAIN_EVERY
 
 
 def main(argv: list[str]) -> int:
@@ -30,18 +29,36 @@ def main(argv: list[str]) -> int:
         return 2
     corpora = Path(argv[0])
     verbose = "-v" in argv
-    guard = Guard.default()
+    all_lines = "--all-lines" in argv
+    guard = Guard.default(model="--no-model" not in argv)
     worst = 0.0
+    if all_lines:
+        print("measuring every line (including the model's training lines, n % 3 == 0)")
+    else:
+        print(
+            f"measuring the held-out lines only (0-based line n with n % {TRAIN_EVERY} != 0; "
+            "the others train the model)"
+        )
+    print(f"layer: {'rules + model' if guard.learned is not None else 'rules only'}")
     print(f"{'file':<38}{'messages':>10}{'flagged':>9}{'rate':>8}")
     for name in FILES:
         path = corpora / name
         if not path.exists():
             print(f"{name:<38}{'missing':>10}")
             continue
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        lines = [
+            ln.strip()
+            for n, ln in enumerate(path.read_text(encoding="utf-8").splitlines())
+            if ln.strip() and (all_lines or n % TRAIN_EVERY != 0)
+        ]
+        numbers = [
+            n + 1
+            for n, ln in enumerate(path.read_text(encoding="utf-8").splitlines())
+            if ln.strip() and (all_lines or n % TRAIN_EVERY != 0)
+        ]
         convs = [
             Conversation(messages=[Message("agent", t)], id=str(i), shop=STRICT_SHOP)
-            for i, t in enumerate(lines, 1)
+            for i, t in zip(numbers, lines, strict=True)
         ]
         flagged = 0
         for conv, findings in guard.check_many(convs, presend=True):

@@ -56,8 +56,10 @@ def main(argv: list[str]) -> int:
         return 2
     write_model(model, args.out)
     print(json.dumps(summary, ensure_ascii=False, indent=1))
-    print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes, {len(model['ngrams']):,} n-grams, "
-          f"{len(model['context'])} context tokens) in {time.perf_counter() - t0:.0f} s")
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size:,} bytes, {len(model['ngrams']):,} n-grams, "
+        f"{len(model['context'])} context tokens) in {time.perf_counter() - t0:.0f} s"
+    )
     if args.summary:
         args.summary.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
     return 0

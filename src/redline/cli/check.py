@@ -18,9 +18,10 @@ from typing import Any, BinaryIO, TypeVar
 import click
 import yaml
 
-from redline.cli.options import lang_option, load_guard, rules_option
+from redline.cli.options import lang_option, load_guard, no_model_option, rules_option
 from redline.cli.table import BadInput
 from redline.display import cell, pad, width
+from redline.guard.engine import Guard
 from redline.guard.evaluate import Report, score
 from redline.guard.packs import RuleSet
 from redline.guard.summary import summarize
@@ -60,6 +61,7 @@ SEVERITY_ZH = {"violation": "违规", "warning": "提醒", "alert": "风险"}
 )
 @rules_option
 @lang_option
+@no_model_option
 def check(
     file: str | None,
     text: str | None,
@@ -69,6 +71,7 @@ def check(
     exit_zero: bool,
     rules_dirs: tuple[str, ...],
     lang: str,
+    no_model: bool,
 ) -> None:
     """检查会话文件（JSONL，- 表示标准输入）或一条回复。
 
@@ -82,7 +85,7 @@ def check(
             "--text 含有无效字符（不是有效的 UTF-8 文本）(--text is not valid UTF-8 text)"
         )
     shop = load_shop(shop_file) if shop_file else None
-    guard = load_guard(rules_dirs, lang)
+    guard = load_guard(rules_dirs, lang, model=not no_model)
     errors: list[InputError] = []
     findings: list[Finding] = []
     conversations = 0
@@ -251,14 +254,46 @@ def render_summary(s: dict[str, Any], lang: str) -> str:
     default=None,
     help="总体 F1 低于此值时返回 1。Exit 1 when overall F1 is below this floor.",
 )
+@click.option(
+    "--by-writer",
+    is_flag=True,
+    help="留一作者交叉验证（train.jsonl）：每位作者的会话由不含其数据训练的模型评分（需要 "
+    "scikit-learn）。Leave-one-writer-out: each writer scored by a model trained without them.",
+)
+@click.option(
+    "--extra",
+    "extra_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="--by-writer: 每一折都参与训练的其他标注文件（如 dev.jsonl）。Always trained on.",
+)
+@click.option(
+    "--corpora",
+    type=click.Path(exists=True, file_okay=False),
+    help="--by-writer: 真实客服语料目录，取行号能被 3 整除的行作负例（默认 FILE 旁的 ../corpora）。",
+)
 @rules_option
-def eval_cmd(file: str, fmt: str, min_f1: float | None, rules_dirs: tuple[str, ...]) -> None:
+@no_model_option
+def eval_cmd(
+    file: str,
+    fmt: str,
+    min_f1: float | None,
+    by_writer: bool,
+    extra_files: tuple[str, ...],
+    corpora: str | None,
+    rules_dirs: tuple[str, ...],
+    no_model: bool,
+) -> None:
     """按 formats.md 的计分规则评估带标注的语料：各类别的精确率、召回率、F1。
 
     Score a labelled corpus (conversations with ``expect``): per-category precision,
-    recall and F1, with the misses and false alarms.
+    recall and F1, with the misses and false alarms. ``--by-writer``: leave-one-writer-out
+    on train.jsonl (the writer is the letter after ``t`` in each id).
     """
-    guard = load_guard(rules_dirs)
+    guard = load_guard(rules_dirs, model=not no_model)
+    if by_writer:
+        _eval_by_writer(guard, file, fmt, extra_files, corpora, min_f1)
+        return
     convs: list[Conversation] = []
     bad = 0
     with open_input(file) as stream:
@@ -278,6 +313,84 @@ def eval_cmd(file: str, fmt: str, min_f1: float | None, rules_dirs: tuple[str, .
         sys.exit(2)
     if min_f1 is not None and report.overall.f1 < min_f1:
         click.echo(f"redline: 总体 F1 {report.overall.f1:.4f} 低于下限 {min_f1}", err=True)
+        sys.exit(1)
+
+
+def _read_labelled(file: str) -> list[Conversation]:
+    convs: list[Conversation] = []
+    with open_input(file) as stream:
+        for item in read_conversations(stream):
+            if isinstance(item, InputError):
+                if item.fatal:
+                    raise BadInput(f"{file}: {item}")
+                continue
+            convs.append(item)
+    return convs
+
+
+def _eval_by_writer(
+    guard: Guard,
+    file: str,
+    fmt: str,
+    extra_files: tuple[str, ...],
+    corpora: str | None,
+    min_f1: float | None,
+) -> None:
+    """Leave-one-writer-out: train on four writers, score the fifth, for every writer."""
+    if guard.learned is None:
+        raise BadInput("--by-writer 评估的是学习层，不能与 --no-model 同时使用")
+    try:
+        from redline.guard import training
+    except ImportError as exc:  # pragma: no cover - numpy missing
+        raise BadInput(f"无法加载训练模块: {exc}") from exc
+    try:
+        training.require_sklearn()
+    except training.TrainingUnavailable as exc:
+        raise BadInput(str(exc)) from exc
+    convs = _read_labelled(file)
+    extra = [c for f in extra_files for c in _read_labelled(f)]
+    corpus_dir = Path(corpora) if corpora else Path(file).resolve().parent.parent / "corpora"
+    corpus: list[Conversation] = []
+    if corpus_dir.is_dir():
+        lines = training.corpus_lines(corpus_dir, train=True)
+        corpus = training.corpus_conversations(
+            (name, n, t) for name, items in lines.items() for n, t in items
+        )
+    layer = guard.learned
+    thresholds = {c: float(t) for c, t in zip(layer.categories, layer.thresholds, strict=True)}
+    click.echo(
+        f"留一作者评估：{len(convs)} 个会话；每一折另加 {len(extra)} 个会话、"
+        f"{len(corpus)} 条真实语料负例（{corpus_dir if corpus else '无'}）训练；"
+        "阈值用随包模型的阈值。",
+        err=True,
+    )
+    per, pooled = training.by_writer(
+        guard.ruleset, convs, thresholds, training.Params(), extra=extra, corpus=corpus
+    )
+    out = _Stdout()
+    if fmt == "json":
+        data = {
+            "per_writer": {
+                w: {"conversations": r.conversations, **r.overall.as_dict()} for w, r in per.items()
+            },
+            "pooled": {"conversations": pooled.conversations, **pooled.overall.as_dict()},
+            "categories": {c: s.as_dict() for c, s in sorted(pooled.per_category.items())},
+        }
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(f"{'writer':<10}{'convs':>7}{'precision':>11}{'recall':>9}{'f1':>8}\n")
+        for w, r in per.items():
+            o = r.overall
+            out.write(
+                f"{w:<10}{r.conversations:>7}{o.precision:>11.3f}{o.recall:>9.3f}{o.f1:>8.3f}\n"
+            )
+        o = pooled.overall
+        out.write(
+            f"{'pooled':<10}{pooled.conversations:>7}{o.precision:>11.3f}{o.recall:>9.3f}{o.f1:>8.3f}\n\n"
+        )
+        out.write(render_report(pooled).split("\n\n")[0] + "\n")
+    if min_f1 is not None and pooled.overall.f1 < min_f1:
+        click.echo(f"redline: 留一作者 F1 {pooled.overall.f1:.4f} 低于下限 {min_f1}", err=True)
         sys.exit(1)
 
 

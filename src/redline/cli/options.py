@@ -24,6 +24,7 @@ from redline.desk import cases as rules
 from redline.desk.policy import Policy, parse_duration
 from redline.display import cell
 from redline.guard.engine import Guard
+from redline.guard.learned import ModelError
 from redline.importers.text import FileFormatError
 from redline.store import describe, open_store, resolve_url
 from redline.store.imports import ImportReport
@@ -138,11 +139,21 @@ def lang_option(fn: F) -> F:
     )(fn)
 
 
-def load_guard(rules_dirs: Iterable[str], lang: str = "zh") -> Guard:
+def load_guard(rules_dirs: Iterable[str], lang: str = "zh", model: bool = True) -> Guard:
     try:
-        return Guard.default(list(rules_dirs), lang=lang)
+        return Guard.default(list(rules_dirs), lang=lang, model=model)
     except PackError as exc:
         raise BadInput(f"规则包有误: {exc}") from exc
+    except ModelError as exc:
+        raise BadInput(f"{exc}（可用 --no-model 只用规则检查）") from exc
+
+
+def no_model_option(fn: F) -> F:
+    return click.option(
+        "--no-model",
+        is_flag=True,
+        help="不使用学习层（模型召回），只用规则。Rules only, without the learned layer.",
+    )(fn)
 
 
 def import_options(fn: F) -> F:

@@ -44,6 +44,11 @@ from redline.store.qa import (
     help="额外的规则包目录或文件。Extra rule pack dir/file.",
 )
 @click.option("--progress", is_flag=True, help="在标准错误输出显示进度。")
+@click.option(
+    "--no-model",
+    is_flag=True,
+    help="不使用学习层（模型召回），只用规则。Rules only, without the learned layer.",
+)
 @at_option
 @format_option
 @db_option
@@ -52,6 +57,7 @@ def qa_group(
     ctx: click.Context,
     rules_dirs: tuple[str, ...],
     progress: bool,
+    no_model: bool,
     at_text: str | None,
     fmt: str,
     db_url: str | None,
@@ -67,7 +73,7 @@ def qa_group(
         return
     from redline.cli.options import load_guard
 
-    guard = load_guard(rules_dirs)
+    guard = load_guard(rules_dirs, model=not no_model)
     now = when(at_text)
     engine = open_db(db_url)
 
@@ -78,7 +84,7 @@ def qa_group(
         report = run_qa(
             engine,
             guard,
-            rules_fingerprint(rules_dirs),
+            rules_fingerprint(rules_dirs, model=guard.learned is not None),
             now=now,
             progress=show if progress else None,
         )

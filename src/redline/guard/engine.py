@@ -357,7 +357,7 @@ class Guard:
         start, end = 0, len(original)
         if top:
             mapped, starts, ends = self.normalizer.mapped(original)
-            gram, s, e, _w = top[0]
+            _gram, s, e, _w = top[0]
             if mapped == norm_text and e > s:
                 start, end = starts[s], ends[e - 1]
         text = explanation(

@@ -177,7 +177,9 @@ class GuardModel:
             try:
                 data = Path(path).read_bytes()
             except OSError as exc:
-                raise ModelError(f"{where}: 无法读取模型文件 (cannot read model file): {exc}") from exc
+                raise ModelError(
+                    f"{where}: 无法读取模型文件 (cannot read model file): {exc}"
+                ) from exc
         try:
             raw = json.loads(gzip.decompress(data).decode("utf-8"))
         except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -235,14 +237,14 @@ class GuardModel:
                 row = seen[gram] = len(grams)
                 grams.append(gram)
             target = prev_w if prev else self_w
-            _fill(target[row], items, ncat, lambda m: fail(f"n-gram {key!r}: {m}"))
+            _fill(target[row], items, ncat, lambda m, key=key: fail(f"n-gram {key!r}: {m}"))
         context: dict[str, np.ndarray] = {}
         ctx_raw = raw.get("context", {})
         if not isinstance(ctx_raw, dict):
             raise fail("context 应为映射")
         for key, items in ctx_raw.items():
             vec = np.zeros(ncat)
-            _fill(vec, items, ncat, lambda m: fail(f"context {key!r}: {m}"))
+            _fill(vec, items, ncat, lambda m, key=key: fail(f"context {key!r}: {m}"))
             context[key] = vec
         n = len(grams)
         meta = {k: raw[k] for k in ("training", "parameters", "created_by") if k in raw}
@@ -278,6 +280,12 @@ def _fill(target: np.ndarray, items: Any, ncat: int, fail: Any) -> None:
 
 MODEL_FILE = "guard-model.json.gz"
 SETTINGS_FILE = "model.yaml"
+
+
+def model_paths() -> list[Path]:
+    """The learned layer's bundled files (settings and model), for fingerprints."""
+    root = Path(str(resources.files("redline") / "packs" / "model"))
+    return [p for p in (root / SETTINGS_FILE, root / MODEL_FILE) if p.exists()]
 
 
 def sha256_file(path: str | Path) -> str:
@@ -367,7 +375,9 @@ def load_settings(
             raise PackError(p, spec.line_of("unless"), "unless 应为正则列表")
         unless = []
         for i, u in enumerate(unless_raw):
-            uline = unless_raw.line_of(i) if isinstance(unless_raw, LList) else spec.line_of("unless")
+            uline = (
+                unless_raw.line_of(i) if isinstance(unless_raw, LList) else spec.line_of("unless")
+            )
             if not isinstance(u, str):
                 raise PackError(p, uline, f"unless[{i}] 应为字符串")
             unless.append(rs.pattern(p, uline, u, f"{code}.unless[{i}]"))
@@ -448,9 +458,7 @@ class LearnedLayer:
         active = np.array([c in self.settings and self.settings[c].enabled for c in cats])
         self.thresholds = np.where(active, thr, np.inf)
         self.role_of = np.array([ROLE_CODES[model.roles[c]] for c in cats], dtype=np.int8)
-        self._automaton = (
-            ahocorasick_rs.AhoCorasick(model.ngrams) if model.ngrams else None
-        )
+        self._automaton = ahocorasick_rs.AhoCorasick(model.ngrams) if model.ngrams else None
         self._self = np.ascontiguousarray(model.self_weights)
         self._prev = np.ascontiguousarray(model.prev_weights)
         self._ctx_cache: dict[tuple[Any, ...], np.ndarray] = {}

@@ -91,6 +91,11 @@ class Params:
         }
 
 
+def require_sklearn() -> None:
+    """Raise :class:`TrainingUnavailable` (a Chinese message) when scikit-learn is missing."""
+    _sklearn()
+
+
 def _sklearn() -> Any:
     try:
         from sklearn.feature_extraction.text import CountVectorizer
@@ -200,7 +205,7 @@ def fit(
     coefs = np.zeros((len(categories), len(vocab)))
     for ci, cat in enumerate(categories):
         rows = np.flatnonzero(role_arr == roles[cat])
-        y = np.array([cat in data[r].labels for r in rows], dtype=int)
+        y = np.array([cat in data[int(r)].labels for r in rows], dtype=np.int64)
         if y.sum() == 0 or y.sum() == len(y):
             bias.append(-10.0)
             continue
@@ -282,7 +287,10 @@ def score_with(guard: Guard, convs: Sequence[Conversation], presend: bool, into:
     scores = layer.score_batch(
         guard._normalize_joined(raw), [len(t) for t in norm], convs, roles, starts
     )
-    offsets = {c.id: o for c, o in zip(convs, np.cumsum([0] + [len(c.messages) for c in convs]), strict=False)}
+    offsets = {
+        c.id: o
+        for c, o in zip(convs, np.cumsum([0] + [len(c.messages) for c in convs]), strict=False)
+    }
     cat_index = {c: i for i, c in enumerate(layer.categories)}
     corpus = presend
     for conv, found in guard.check_many(convs, presend=presend):

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from redline.desk.policy import china_iso, to_china
 from redline.guard.engine import Guard
+from redline.guard.learned import model_paths
 from redline.guard.packs import bundled_pack_paths, pack_paths
 from redline.model import Conversation as ChatConversation
 from redline.model import Message, Order, Shop
@@ -55,10 +56,16 @@ class ReviewError(ValueError):
     """A review step the finding's status does not allow (message in Chinese)."""
 
 
-def rules_fingerprint(rules_dirs: Sequence[str | Path] = ()) -> str:
-    """A hash of every pack file the guard loads: change a pack, and QA checks again."""
+def rules_fingerprint(rules_dirs: Sequence[str | Path] = (), model: bool = True) -> str:
+    """A hash of every pack file the guard loads: change a pack, and QA checks again.
+
+    With the learned layer on (``model``), its settings and model file count too.
+    """
     h = hashlib.sha1()
-    for path in [*bundled_pack_paths(), *pack_paths(rules_dirs)]:
+    paths = [*bundled_pack_paths(), *pack_paths(rules_dirs)]
+    if model:
+        paths += model_paths()
+    for path in paths:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
