@@ -6,9 +6,13 @@ All three measurements use the same synthetic corpus (:mod:`benchmarks.corpus`)
 in the same process, after ``gc.freeze()`` so the collector does not rescan the
 million loaded objects on every young-generation collection:
 
-- **guard**: ``Guard.default().check_many(conversations)`` with every finding
-  consumed — the whole pipeline (normalisation, keyword scan, gated rules,
-  context conditions, evidence mapping, suggestions);
+- **guard**: ``Guard.default(model=False).check_many(conversations)`` with every
+  finding consumed — the whole rule pipeline (normalisation, keyword scan, gated
+  rules, context conditions, evidence mapping, suggestions);
+- **guard + model**: the same with the learned layer (``Guard.default()``): the
+  model's weighted n-grams scanned by a second automaton over the same joined
+  batch, summed per message with numpy, candidates confirmed by their conditions.
+  ``guard + model / guard`` is the layer's cost;
 - **ceiling**: the bare ``ahocorasick_rs`` scan with the guard's own keyword list
   over the raw texts, ~1,000 messages joined per haystack. The guard cannot beat
   it (it runs this scan plus everything else), so ``guard / ceiling`` says how
@@ -68,6 +72,7 @@ def bench_guard(
     guard: Guard,
     convs: list[Conversation],
     texts: Sequence[str],
+    name: str = "guard (check_many)",
 ) -> tuple[Rate, int, int]:
     """Full guard in batch mode; returns the rate, the findings and the flagged messages."""
     findings = 0
@@ -78,7 +83,7 @@ def bench_guard(
         for f in found:
             flagged.add((ci, f.message))
     seconds = time.perf_counter() - start
-    return Rate("guard (check_many)", len(texts), _mbytes(texts), seconds), findings, len(flagged)
+    return Rate(name, len(texts), _mbytes(texts), seconds), findings, len(flagged)
 
 
 def bench_ceiling(keywords: Sequence[str], texts: Sequence[str]) -> tuple[Rate, int]:
@@ -144,8 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     texts = corpus.message_texts(convs)
     gen_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    guard = Guard.default()
+    guard = Guard.default(model=False)
     load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with_model = Guard.default()
+    model_load_s = time.perf_counter() - t0
+    assert with_model.learned is not None
     gc.collect()
     gc.freeze()  # a million long-lived objects: keep them out of every collection
 
@@ -158,20 +167,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"guard: {len(guard.rules)} rules, {len(guard.keywords)} keywords; loaded in {load_s:.2f} s"
     )
+    print(
+        f"model: {len(with_model.learned.model.ngrams):,} weighted n-grams, "
+        f"{len(with_model.learned.categories)} categories; guard + model loaded in "
+        f"{model_load_s:.2f} s"
+    )
     print(f"python {platform.python_version()} on {platform.machine()}, single process\n")
 
     full, findings, flagged = bench_guard(guard, convs, texts)
+    modelled, m_findings, m_flagged = bench_guard(with_model, convs, texts, "guard + model")
     ceiling, kw_hits = bench_ceiling(guard.keywords, texts)
     naive, naive_matches = bench_naive(guard, texts, args.naive_sample)
 
     print(f"{'':<26}{'messages':>11}{'seconds':>10}{'msgs/s':>14}{'MB/s':>9}")
-    for rate in (full, ceiling, naive):
+    for rate in (full, modelled, ceiling, naive):
         print(_row(rate))
     vs_naive = full.msgs_per_s / naive.msgs_per_s if naive.msgs_per_s else float("inf")
     of_ceiling = full.msgs_per_s / ceiling.msgs_per_s if ceiling.msgs_per_s else 0.0
     print()
     print(f"guard vs naive:         {vs_naive:,.1f}x faster")
     print(f"guard vs ceiling:       {of_ceiling:.1%} of the bare automaton's rate")
+    model_ratio = modelled.msgs_per_s / full.msgs_per_s if full.msgs_per_s else 0.0
+    print(f"guard + model vs guard: {model_ratio:.1%} of the rules-only rate")
+    print(
+        f"findings with model:    {m_findings:,} in {m_flagged:,} messages "
+        f"({m_flagged / max(len(texts), 1):.2%} of messages flagged)"
+    )
     print(
         f"findings:               {findings:,} in {flagged:,} messages "
         f"({flagged / max(len(texts), 1):.2%} of messages flagged)"
@@ -189,6 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             "python": platform.python_version(),
             "guard": full.as_dict(),
+            "guard_model": modelled.as_dict(),
+            "guard_model_vs_guard": model_ratio,
+            "model_findings": m_findings,
             "ceiling": ceiling.as_dict(),
             "naive": naive.as_dict(),
             "guard_vs_naive": vs_naive,
