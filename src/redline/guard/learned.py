@@ -33,6 +33,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,13 +60,15 @@ SETTINGS_KEYS = {
     "when",
     "rescue",
     "unless",
+    "negated_by",
     "points",
     "points_when",
     "suggestion",
     "once_per_conversation",
     "note",
 }
-TOP_KEYS = {"pack", "version", "description", "model", "categories"}
+TOP_KEYS = {"pack", "version", "description", "model", "defaults", "categories"}
+CLAUSE_BREAKS = re.compile(r"[,，.。!！?？;；\x00]")
 
 
 class ModelError(ValueError):
@@ -303,6 +306,7 @@ class CategorySettings:
     when: Condition | None
     rescue: Condition | None
     unless: tuple[re.Pattern[str], ...]
+    negated_by: tuple[re.Pattern[str], ...]
     points: int | str | None
     points_when: list[tuple[Condition, int | str]]
     suggestion: str | None
@@ -334,6 +338,15 @@ def load_settings(
     enabled = model.get("enabled", True)
     if not isinstance(enabled, bool):
         raise PackError(p, doc.line_of("model"), "model.enabled 应为 true/false")
+    defaults = doc.get("defaults") or LDict()
+    if not isinstance(defaults, LDict):
+        raise PackError(p, doc.line_of("defaults"), "defaults 应为映射，例如 {negated_by: [...]}")
+    for key in defaults:
+        if key != "negated_by":
+            raise PackError(
+                p, defaults.line_of(key), f"defaults 中有未知字段 {key!r}（可用: negated_by）"
+            )
+    default_neg = _regex_list(rs, p, defaults, "negated_by", "defaults")
     cats = doc.get("categories") or LDict()
     if not isinstance(cats, LDict):
         raise PackError(p, doc.line_of("categories"), "categories 应为映射")
@@ -368,19 +381,10 @@ def load_settings(
             if rescue_spec is not None
             else None
         )
-        unless_raw = spec.get("unless", [])
-        if isinstance(unless_raw, str):
-            unless_raw = [unless_raw]
-        if not isinstance(unless_raw, list):
-            raise PackError(p, spec.line_of("unless"), "unless 应为正则列表")
-        unless = []
-        for i, u in enumerate(unless_raw):
-            uline = (
-                unless_raw.line_of(i) if isinstance(unless_raw, LList) else spec.line_of("unless")
-            )
-            if not isinstance(u, str):
-                raise PackError(p, uline, f"unless[{i}] 应为字符串")
-            unless.append(rs.pattern(p, uline, u, f"{code}.unless[{i}]"))
+        unless = _regex_list(rs, p, spec, "unless", code)
+        negated_by = (
+            _regex_list(rs, p, spec, "negated_by", code) if "negated_by" in spec else default_neg
+        )
         points = spec.get("points")
         if points is not None:
             _check_points(rs, p, spec.line_of("points"), points)
@@ -407,12 +411,30 @@ def load_settings(
             when=cond,
             rescue=rescue,
             unless=tuple(unless),
+            negated_by=tuple(negated_by),
             points=points,
             points_when=pw,
             suggestion=suggestion,
             once_per_conversation=once,
         )
     return enabled, out
+
+
+def _regex_list(rs: RuleSet, p: Path, spec: LDict, key: str, what: str) -> list[re.Pattern[str]]:
+    raw = spec.get(key, [])
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise PackError(p, spec.line_of(key), f"{key} 应为正则列表")
+    out = []
+    for i, u in enumerate(raw):
+        line = raw.line_of(i) if isinstance(raw, LList) else spec.line_of(key)
+        if not isinstance(u, str):
+            raise PackError(p, line, f"{key}[{i}] 应为字符串")
+        out.append(rs.pattern(p, line, u, f"{what}.{key}[{i}]"))
+    return out
 
 
 def _check_points(rs: RuleSet, p: Path, line: int, points: Any) -> None:
@@ -458,10 +480,31 @@ class LearnedLayer:
         active = np.array([c in self.settings and self.settings[c].enabled for c in cats])
         self.thresholds = np.where(active, thr, np.inf)
         self.role_of = np.array([ROLE_CODES[model.roles[c]] for c in cats], dtype=np.int8)
+        # Every n-gram, for the explanations (one message at a time).
         self._automaton = ahocorasick_rs.AhoCorasick(model.ngrams) if model.ngrams else None
         self._self = np.ascontiguousarray(model.self_weights)
         self._prev = np.ascontiguousarray(model.prev_weights)
+        # Both tables side by side, float32: one gather and one sum per batch.
+        self._both = np.ascontiguousarray(
+            np.hstack([model.self_weights, model.prev_weights]), dtype=np.float32
+        )
+        # The batch scan: n-grams of two characters or more go through an automaton;
+        # single characters (three quarters of all matches) through a code-point table
+        # gathered with numpy, which costs no Python object per match.
+        multi = [i for i, g in enumerate(model.ngrams) if len(g) > 1]
+        self._multi_rows = np.array(multi, dtype=np.int64)
+        self._scan = ahocorasick_rs.AhoCorasick([model.ngrams[i] for i in multi]) if multi else None
+        self._char_row = np.full(0x10000, -1, dtype=np.int32)
+        self._wide_chars: dict[int, int] = {}
+        for i, g in enumerate(model.ngrams):
+            if len(g) == 1:
+                if ord(g) < 0x10000:
+                    self._char_row[ord(g)] = i
+                else:
+                    self._wide_chars[ord(g)] = i
         self._ctx_cache: dict[tuple[Any, ...], np.ndarray] = {}
+        # Training: the confirmed candidates' scores (after negation), by triple.
+        self.record: dict[tuple[str, int, str], float] | None = None
 
     # --- scoring ---
 
@@ -500,25 +543,28 @@ class LearnedLayer:
         """
         n = len(lengths)
         ncat = len(self.categories)
-        own = np.zeros((n, ncat))
-        prev_bucket = np.zeros((n, ncat))
-        if self._automaton is not None and joined and n:
-            found = self._automaton.find_matches_as_indexes(joined, overlapping=True)
-            if found:
-                arr = np.array(found, dtype=np.int64)
-                pat, pos = arr[:, 0], arr[:, 1]
-                starts = np.zeros(n, dtype=np.int64)
-                np.cumsum(np.asarray(lengths[:-1], dtype=np.int64) + 1, out=starts[1:])
-                msg = np.searchsorted(starts, pos, side="right") - 1
-                # Matches come in order of position, so each message's are contiguous.
-                if len(msg) > 1 and bool(np.any(msg[1:] < msg[:-1])):
-                    order = np.argsort(msg, kind="stable")
-                    msg = msg[order]
-                    pat = pat[order]
-                first = np.flatnonzero(np.r_[True, msg[1:] != msg[:-1]])
-                rows = msg[first]
-                own[rows] = np.add.reduceat(self._self[pat], first, axis=0)
-                prev_bucket[rows] = np.add.reduceat(self._prev[pat], first, axis=0)
+        both = np.zeros((n, 2 * ncat), dtype=np.float32)
+        if joined and n:
+            codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+            # message of each character: the separators before it
+            char_msg = np.cumsum(codes == 0)
+            row = self._char_row[codes & 0xFFFF]
+            if self._wide_chars or bool(np.any(codes > 0xFFFF)):
+                wide = codes > 0xFFFF
+                row[wide] = [self._wide_chars.get(int(c), -1) for c in codes[wide]]
+            hit = np.flatnonzero(row >= 0)
+            self._add(both, char_msg[hit], row[hit])
+            if self._scan is not None:
+                found = self._scan.find_matches_as_indexes(joined, overlapping=True)
+                if found:
+                    arr = np.fromiter(
+                        chain.from_iterable(found), dtype=np.int64, count=3 * len(found)
+                    ).reshape(-1, 3)
+                    msg = char_msg[arr[:, 1]]
+                    pat = self._multi_rows[arr[:, 0]]
+                    self._add(both, msg, pat)
+        own = both[:, :ncat].astype(np.float64)
+        prev_bucket = both[:, ncat:]
         run_id, prev_run = turn_runs(roles, conv_starts)
         if n:
             run_first = np.flatnonzero(np.r_[True, run_id[1:] != run_id[:-1]])
@@ -532,6 +578,19 @@ class LearnedLayer:
             counts[k] = len(conv.messages)
         own += np.repeat(ctx, counts, axis=0)
         return own
+
+    def _add(self, both: np.ndarray, msg: np.ndarray, rows: np.ndarray) -> None:
+        """Add the weights of n-gram ``rows`` found in messages ``msg``."""
+        if not len(msg):
+            return
+        # Matches come in order of position, so each message's are contiguous.
+        if len(msg) > 1 and bool(np.any(msg[1:] < msg[:-1])):
+            order = np.argsort(msg, kind="stable")
+            msg = msg[order]
+            rows = rows[order]
+        first = np.flatnonzero(np.r_[True, msg[1:] != msg[:-1]])
+        at = msg[first]
+        both[at] += np.add.reduceat(self._both[rows], first, axis=0)
 
     def candidates(self, scores: np.ndarray, roles: np.ndarray) -> dict[int, list[Candidate]]:
         """Per message (batch index): the categories whose score reaches the threshold."""
@@ -550,13 +609,46 @@ class LearnedLayer:
         text = ctx.message_text
         if any(u.search(text) for u in s.unless):
             return False
+        score = cand.score
+        if s.negated_by:
+            # Negation takes away the weight of what it negates; what is left must still
+            # reach the threshold.
+            score -= self._negated_weight(cand.category, text, s.negated_by)
+            if score < self.thresholds[self.categories.index(cand.category)]:
+                return False
         if s.when is not None and not s.when(ctx):
             return False
         if s.rescue is not None:
             ctx.match_end = 0
             if s.rescue(ctx):
                 return False
+        if self.record is not None:
+            self.record[(ctx.conv.id, ctx.index, cand.category)] = score
         return True
+
+    def _negated_weight(
+        self, category: str, text: str, negations: Sequence[re.Pattern[str]]
+    ) -> float:
+        """The positive weight of the n-grams negated in their clause (不用补运费, 不收手续费)."""
+        if self._automaton is None or not text:
+            return 0.0
+        c = self.categories.index(category)
+        total = 0.0
+        cache: dict[int, bool] = {}
+        for p, s, _e in self._automaton.find_matches_as_indexes(text, overlapping=True):
+            w = float(self._self[p, c])
+            if w <= 0:
+                continue
+            c_start = 0
+            for m in CLAUSE_BREAKS.finditer(text, 0, s):
+                c_start = m.end()
+            key = s
+            if key not in cache:
+                prefix = text[c_start:s]
+                cache[key] = any(n.search(prefix) for n in negations)
+            if cache[key]:
+                total += w
+        return total
 
     def top_ngrams(self, category: str, text: str, k: int = 3) -> list[tuple[str, int, int, float]]:
         """The message's n-grams that weigh most for ``category``: ``(gram, start, end, w)``.

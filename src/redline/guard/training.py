@@ -281,17 +281,7 @@ def score_with(guard: Guard, convs: Sequence[Conversation], presend: bool, into:
     """Run a tuning guard (every candidate through, no once-per-conversation) on ``convs``."""
     layer = guard.learned
     assert layer is not None
-    raw = [m.text for c in convs for m in c.messages]
-    norm = guard.normalize_batch(raw)
-    roles, starts = batch_layout(convs)
-    scores = layer.score_batch(
-        guard._normalize_joined(raw), [len(t) for t in norm], convs, roles, starts
-    )
-    offsets = {
-        c.id: o
-        for c, o in zip(convs, np.cumsum([0] + [len(c.messages) for c in convs]), strict=False)
-    }
-    cat_index = {c: i for i, c in enumerate(layer.categories)}
+    layer.record = {}
     corpus = presend
     for conv, found in guard.check_many(convs, presend=presend):
         if not corpus:
@@ -300,7 +290,7 @@ def score_with(guard: Guard, convs: Sequence[Conversation], presend: bool, into:
         for f in found:
             t = (f.conversation, f.message, f.category)
             if f.rule.endswith(".model"):
-                s = float(scores[offsets[conv.id] + f.message, cat_index[f.category]])
+                s = layer.record[t]
                 (into.corpus_model if corpus else into.model)[t] = s
             elif not corpus:
                 into.rules.add(t)
