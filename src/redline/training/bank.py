@@ -108,9 +108,12 @@ class RubricItem:
     en: str
     any: tuple[re.Pattern[str], ...] = ()
     all: tuple[re.Pattern[str], ...] = ()
+    none: tuple[re.Pattern[str], ...] = ()  # the reply must not say any of these
 
     def met(self, normalised_reply: str) -> bool:
         if self.any and not any(p.search(normalised_reply) for p in self.any):
+            return False
+        if any(p.search(normalised_reply) for p in self.none):
             return False
         return all(p.search(normalised_reply) for p in self.all)
 
@@ -310,16 +313,18 @@ def _drill(did: str, node: Node, sections: Mapping[str, Section], library: Libra
     rubric: list[RubricItem] = []
     for line, raw in seq(node, "rubric"):
         item = Node(node.path, raw, f"练习 {did}.rubric", line)
-        item.known(("zh", "en", "any", "all"))
+        item.known(("zh", "en", "any", "all", "none"))
         r = RubricItem(
             item.text("zh"),
             item.text("en", required=False),
             _patterns(item, "any"),
             _patterns(item, "all"),
+            _patterns(item, "none"),
         )
-        if not r.any and not r.all:
+        if not r.any and not r.all and not r.none:
             raise item.fail(
-                None, f"练习 {did}: 评分项需要 any 或 all (a rubric item needs any or all)"
+                None,
+                f"练习 {did}: 评分项需要 any、all 或 none (a rubric item needs any, all or none)",
             )
         rubric.append(r)
     buyer = node.text("buyer")
