@@ -56,9 +56,32 @@ class SessionData:
 class Sessions:
     """Signs and reads the session cookie."""
 
+    #: How long a notice link (``?msg=``) stays readable after the redirect that made it.
+    NOTICE_AGE_S = 600
+
     def __init__(self, secret: str, max_age_s: int) -> None:
         self._s = URLSafeTimedSerializer(secret, salt="redline.session")
+        self._notices = URLSafeTimedSerializer(secret, salt="redline.notice")
         self.max_age_s = max_age_s
+
+    def notice_token(self, data: SessionData | None, message: str) -> str:
+        """A flash message for the page a form redirects to: signed, and bound to
+        the session that made the request (its CSRF token), so a link with
+        ``?msg=`` from anyone else — a phishing text — shows nothing."""
+        return self._notices.dumps([data.csrf if data else "", message])
+
+    def notice(self, data: SessionData | None, token: str | None) -> str | None:
+        """The message of a notice token issued to this session, else None."""
+        if not token or data is None or len(token) > 8192:
+            return None
+        try:
+            raw = self._notices.loads(token, max_age=self.NOTICE_AGE_S)
+        except (BadSignature, ValueError, TypeError):
+            return None
+        if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, str) for x in raw)):
+            return None
+        csrf, message = raw
+        return message if csrf and hmac.compare_digest(csrf, data.csrf) else None
 
     def dumps(self, data: SessionData) -> str:
         return self._s.dumps({"u": data.user_id, "e": data.epoch, "c": data.csrf, "l": data.lang})

@@ -41,6 +41,10 @@ def render(
         "lang": lang,
         "t": i18n.translator(lang),
         "version": __version__,
+        # The notice box: only a message this server issued to this session.
+        "notice": sessions.notice(
+            data if new_cookie is None else None, request.query_params.get("msg")
+        ),
         **context,
     }
     response: HTMLResponse = request.app.state.templates.TemplateResponse(

@@ -116,11 +116,15 @@ def form_guard(request: Request, roles: tuple[str, ...], csrf_token: str | None)
 
 
 def back(request: Request, fallback: str, message: str | None = None) -> RedirectResponse:
-    """Redirect to the page the form came from (a local path only)."""
+    """Redirect to the page the form came from (a local path only), with ``message``
+    as a notice only this session can read (``?msg=`` carries a signed token, never
+    the text: the notice box shows server-issued messages only)."""
     target = safe_next(request.query_params.get("next") or fallback)
     if message:
         sep = "&" if "?" in target else "?"
         from urllib.parse import quote
 
-        target = f"{target}{sep}msg={quote(message)}"
+        sessions = request.app.state.sessions
+        token = sessions.notice_token(getattr(request.state, "session", None), message)
+        target = f"{target}{sep}msg={quote(token)}"
     return RedirectResponse(target, status_code=303)
