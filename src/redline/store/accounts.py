@@ -162,6 +162,16 @@ def set_password(s: Session, name: str, password: str, actor: str = "cli") -> No
     audit(s, actor, "password_set", name, None)
 
 
+def end_sessions(s: Session, user_id: int, actor: str, address: str | None = None) -> None:
+    """Log out: bump the user's session epoch, so every cookie issued before (a
+    copied one included) stops working at once, on the server."""
+    u = s.get(User, user_id)
+    if u is None:
+        return
+    u.session_epoch += 1
+    audit(s, actor, "logout", u.name, address)
+
+
 def disable_user(s: Session, name: str, actor: str = "cli") -> None:
     u = _user(s, name)
     u.disabled_at = _now()

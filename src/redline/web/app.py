@@ -28,7 +28,7 @@ from redline.guard.engine import Guard
 from redline.guard.packs import RuleSet
 from redline.store import data_dir, open_store, private_dir
 from redline.web import i18n
-from redline.web.auth import AuthGate, Sessions, TokenCache
+from redline.web.auth import AuthGate, LoginThrottle, Sessions, TokenCache
 from redline.web.render import LANG_COOKIE, render, safe_next
 from redline.web.settings import WebSettings
 
@@ -107,6 +107,7 @@ def create_app(
     app.state.settings = settings
     app.state.sessions = Sessions(secret or secret_key(), settings.session_hours * 3600)
     app.state.tokens = TokenCache(engine)
+    app.state.login_throttle = LoginThrottle()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     i18n.install(templates.env)
     app.state.templates = templates

@@ -105,6 +105,59 @@ class Sessions:
         return SessionData(None, 0, secrets.token_urlsafe(24), lang)
 
 
+class LoginThrottle:
+    """Failed logins per account and per client address in a sliding window.
+
+    After ``per_account`` failures for one name (from anywhere) or ``per_address``
+    from one address within ``window_s``, further attempts are refused — the
+    right password included — until the oldest failure leaves the window. A
+    success clears the account's failures. Kept in memory: per server process.
+    """
+
+    def __init__(
+        self,
+        per_account: int = 5,
+        per_address: int = 20,
+        window_s: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limits = {"account": per_account, "address": per_address}
+        self.window_s = window_s
+        self.clock = clock
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _keys(self, name: str, address: str) -> list[tuple[str, str]]:
+        return [("account", name.strip().lower()), ("address", address)]
+
+    def retry_after(self, name: str, address: str) -> int:
+        """Seconds until this name may try again from this address (0: now)."""
+        now = self.clock()
+        wait = 0.0
+        with self._lock:
+            for key in self._keys(name, address):
+                times = [t for t in self._failures.get(key, []) if now - t < self.window_s]
+                if times:
+                    self._failures[key] = times
+                else:
+                    self._failures.pop(key, None)
+                if len(times) >= self.limits[key[0]]:
+                    wait = max(wait, times[-self.limits[key[0]]] + self.window_s - now)
+        return int(wait) + 1 if wait > 0 else 0
+
+    def failed(self, name: str, address: str) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) > 100_000:  # a flood of names: forget the oldest
+                self._failures.clear()
+            for key in self._keys(name, address):
+                self._failures.setdefault(key, []).append(now)
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(("account", name.strip().lower()), None)
+
+
 class TokenCache:
     """Bearer token → principal, cached for a few seconds so the pre-send check
     does not hit the database on every request (revocation takes ``ttl_s``)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from redline.store.accounts import authenticate
-from redline.web.auth import COOKIE, Sessions, check_csrf
+from redline.store.accounts import audit, authenticate, end_sessions
+from redline.web.auth import COOKIE, LoginThrottle, Sessions, check_csrf
 from redline.web.render import render, safe_next, set_session_cookie
 from redline.web.views import EVERYONE, changing, require
 
@@ -60,15 +60,36 @@ def _login(app: FastAPI) -> None:
                 {"next": safe_next(next), "error": "页面已过期，请重新输入 (form expired)"},
                 status_code=403,
             )
+        throttle: LoginThrottle = request.app.state.login_throttle
+        address = request.client.host if request.client else "?"
+        wait = throttle.retry_after(name, address)
+        if wait:
+            with changing(request) as s:
+                audit(s, name[:80] or "?", "login_throttled", address, f"retry after {wait}s")
+            minutes = (wait + 59) // 60
+            page = render(
+                request,
+                "login.html",
+                {
+                    "next": safe_next(next),
+                    "error": f"登录失败次数过多，请 {minutes} 分钟后再试"
+                    f" (too many failed logins; try again in {minutes} min)",
+                },
+                status_code=429,
+            )
+            page.headers["retry-after"] = str(wait)
+            return page
         with changing(request) as s:
             principal = authenticate(s, name, password)
         if principal is None:
+            throttle.failed(name, address)
             return render(
                 request,
                 "login.html",
                 {"next": safe_next(next), "error": "用户名或密码错误 (wrong name or password)"},
                 status_code=401,
             )
+        throttle.succeeded(name)
         target = safe_next(next)
         if target == "/" and principal.role == "agent":
             target = "/checker"
@@ -83,6 +104,12 @@ def _login(app: FastAPI) -> None:
         require(request, EVERYONE)
         if request.state.via == "cookie" and not check_csrf(request.state.session, csrf_token):
             raise HTTPException(403, "CSRF 校验失败 (CSRF check failed)")
+        user = request.state.user
+        if request.state.via == "cookie":
+            # End the session on the server too: a copied cookie must stop working.
+            address = request.client.host if request.client else None
+            with changing(request) as s:
+                end_sessions(s, user.id, user.name, address)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return response
