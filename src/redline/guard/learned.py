@@ -26,6 +26,7 @@ shop without COD is never flagged.
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import hashlib
 import json
@@ -69,6 +70,9 @@ SETTINGS_KEYS = {
 }
 TOP_KEYS = {"pack", "version", "description", "model", "defaults", "categories"}
 CLAUSE_BREAKS = re.compile(r"[,，.。!！?？;；\x00]")
+
+# Longest normalised message the model scores (chat turns are far shorter; see score_batch).
+MAX_MODEL_CHARS = 600
 
 
 class ModelError(ValueError):
@@ -577,6 +581,11 @@ class LearnedLayer:
             ctx[k] = self.context_vector(conv)
             counts[k] = len(conv.messages)
         own += np.repeat(ctx, counts, axis=0)
+        # A linear model over counts grows with repetition; messages far longer than any
+        # chat turn it was trained on are left to the rules.
+        too_long = np.asarray(lengths) > MAX_MODEL_CHARS
+        if bool(np.any(too_long)):
+            own[too_long] = -np.inf
         return own
 
     def _add(self, both: np.ndarray, msg: np.ndarray, rows: np.ndarray) -> None:
@@ -635,13 +644,13 @@ class LearnedLayer:
         c = self.categories.index(category)
         total = 0.0
         cache: dict[int, bool] = {}
+        # Clause starts, found once: a long message must not cost a scan per n-gram.
+        ends = [0, *(m.end() for m in CLAUSE_BREAKS.finditer(text))]
         for p, s, _e in self._automaton.find_matches_as_indexes(text, overlapping=True):
             w = float(self._self[p, c])
             if w <= 0:
                 continue
-            c_start = 0
-            for m in CLAUSE_BREAKS.finditer(text, 0, s):
-                c_start = m.end()
+            c_start = ends[bisect.bisect_right(ends, s) - 1]
             key = s
             if key not in cache:
                 prefix = text[c_start:s]
