@@ -364,7 +364,7 @@ def _eval_by_writer(
         "阈值用随包模型的阈值。",
         err=True,
     )
-    per, pooled = training.by_writer(
+    per, pooled, cf_per, cf_pooled = training.by_writer(
         guard.ruleset, convs, thresholds, training.Params(), extra=extra, corpus=corpus
     )
     out = _Stdout()
@@ -375,6 +375,13 @@ def _eval_by_writer(
             },
             "pooled": {"conversations": pooled.conversations, **pooled.overall.as_dict()},
             "categories": {c: s.as_dict() for c, s in sorted(pooled.per_category.items())},
+            "thresholds_chosen_without_the_writer": {
+                "per_writer": {
+                    w: {"conversations": r.conversations, **r.overall.as_dict()}
+                    for w, r in cf_per.items()
+                },
+                "pooled": cf_pooled.overall.as_dict(),
+            },
         }
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -388,7 +395,20 @@ def _eval_by_writer(
         out.write(
             f"{'pooled':<10}{pooled.conversations:>7}{o.precision:>11.3f}{o.recall:>9.3f}{o.f1:>8.3f}\n\n"
         )
-        out.write(render_report(pooled).split("\n\n")[0] + "\n")
+        out.write(render_report(pooled).split("\n\n")[0] + "\n\n")
+        out.write(
+            "thresholds chosen without the writer (stricter: nothing about W is tuned on W)\n"
+        )
+        for w, r in cf_per.items():
+            o = r.overall
+            out.write(
+                f"{w:<10}{r.conversations:>7}{o.precision:>11.3f}{o.recall:>9.3f}{o.f1:>8.3f}\n"
+            )
+        o = cf_pooled.overall
+        out.write(
+            f"{'pooled':<10}{cf_pooled.conversations:>7}{o.precision:>11.3f}"
+            f"{o.recall:>9.3f}{o.f1:>8.3f}\n"
+        )
     if min_f1 is not None and pooled.overall.f1 < min_f1:
         click.echo(f"redline: 留一作者 F1 {pooled.overall.f1:.4f} 低于下限 {min_f1}", err=True)
         sys.exit(1)

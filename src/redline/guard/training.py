@@ -391,6 +391,29 @@ def _category_prediction(
     return rules | picked, fa
 
 
+def crossfit(
+    scored: Scored,
+    writers: dict[str, list[Conversation]],
+    categories: Sequence[str],
+    once: dict[str, bool],
+    floor: float,
+) -> set[tuple[str, int, str]]:
+    """Predictions where writer W's thresholds are chosen on the other writers only."""
+    out: set[tuple[str, int, str]] = set()
+    for cs in writers.values():
+        ids = {c.id for c in cs}
+        others = Scored(
+            rules={t for t in scored.rules if t[0] not in ids},
+            model={t: s for t, s in scored.model.items() if t[0] not in ids},
+            expected={t for t in scored.expected if t[0] not in ids},
+            corpus_model=scored.corpus_model,
+        )
+        th = choose_thresholds(others, categories, once, floor)
+        pred, _ = predicted(scored, th, once)
+        out |= {t for t in pred if t[0] in ids}
+    return out
+
+
 def report_of(triples: set[tuple[str, int, str]], convs: Sequence[Conversation]) -> Report:
     """Score predicted triples with the formats.md scorer (via stand-in findings)."""
     from redline.model import Finding
@@ -432,6 +455,14 @@ def train_all(
         per_writer[w] = {"conversations": len(cs), **rep.overall.as_dict()}
     pooled = report_of(pred, train)
     log(f"leave-one-writer-out pooled F1 {pooled.overall.f1:.3f}; corpus model FPs {fa}")
+    cf_pred = crossfit(scored, writers, categories, once, params.precision_floor)
+    cf_per_writer = {}
+    for w, cs in sorted(writers.items()):
+        ids = {c.id for c in cs}
+        rep = report_of({t for t in cf_pred if t[0] in ids}, cs)
+        cf_per_writer[w] = {"conversations": len(cs), **rep.overall.as_dict()}
+    cf_pooled = report_of(cf_pred, train)
+    log(f"  with thresholds chosen without the writer: F1 {cf_pooled.overall.f1:.3f}")
     base = Guard(rs)
     data = examples(base, train) + examples(base, dev) + examples(base, corpus)
     model = fit(data, categories, category_roles(rs), params)
@@ -451,12 +482,15 @@ def train_all(
         "lowo_pooled": pooled.overall.as_dict(),
         "lowo_per_writer": per_writer,
         "lowo_corpus_false_alarms": fa,
+        "crossfit_pooled": cf_pooled.overall.as_dict(),
+        "crossfit_per_writer": cf_per_writer,
         "thresholds": {c: model["thresholds"][i] for i, c in enumerate(categories)},
         "lowo_per_category": {c: s.as_dict() for c, s in sorted(pooled.per_category.items())},
     }
     model["training"]["leave_one_writer_out"] = {
         "pooled": summary["lowo_pooled"],
         "per_writer": per_writer,
+        "thresholds_chosen_without_the_writer": summary["crossfit_pooled"],
     }
     return model, summary
 
@@ -468,14 +502,17 @@ def by_writer(
     params: Params,
     extra: Sequence[Conversation] = (),
     corpus: Sequence[Conversation] = (),
-) -> tuple[dict[str, Report], Report]:
+) -> tuple[dict[str, Report], Report, dict[str, Report], Report]:
     """``redline eval --by-writer``: per writer W, the model trained without W scores W."""
     _, settings = load_settings(rs)
     once = {c: s.once_per_conversation for c, s in settings.items()}
     scored, writers = lowo(rs, convs, extra, corpus, params)
     pred, _ = predicted(scored, thresholds, once)
+    cf = crossfit(scored, writers, list(rs.categories), once, params.precision_floor)
     per = {}
+    cf_per = {}
     for w, cs in sorted(writers.items()):
         ids = {c.id for c in cs}
         per[w] = report_of({t for t in pred if t[0] in ids}, cs)
-    return per, report_of(pred, convs)
+        cf_per[w] = report_of({t for t in cf if t[0] in ids}, cs)
+    return per, report_of(pred, convs), cf_per, report_of(cf, convs)
