@@ -27,6 +27,39 @@ PRICE_ROWS = [
         id="refunds-difference",
     ),
     NEAR(LISTING, "A:非常抱歉，差价我们马上退给您", id="refunds-difference-short"),
+    # advertised-price frame: a listing claim in the chat x an excuse or a refusal
+    MATCH(
+        "B:海报上标着三件88，我结账要118",
+        "A:海报是运营挂错了，现在就是118一套哦",
+        id="poster-mislisted-insists",
+    ),
+    MATCH("B:sku图写的一箱45", "A:那个是老价格了，按现在的价格来哈", id="sku-old-price"),
+    MATCH(
+        "B:主播刚才说这款锅199",
+        "A:亲那是主播口误，以链接价为准的哦",
+        id="livestream-slip",
+    ),
+    MATCH("B:標題寫住兩盒60", "A:個價寫錯咗 差價退唔到㗎", id="cantonese-traditional"),
+    MATCH(
+        "A:亲，这台风扇昨天价格设错了，正常是259",
+        "A:您要么补60差价，要么我们给您退款",
+        id="agent-admits-mispricing",
+    ),
+    NEAR(
+        "B:上次直播间看到才49，现在怎么69",
+        "A:那是之前的活动价，现在没有了，差价补不了哈",
+        id="past-livestream-no-listing",
+    ),
+    NEAR(
+        "B:详情页写着两件79，我拍一件是49",
+        "A:详情页写的是两件一起的组合价，一件是49哦",
+        id="bundle-price-explained",
+    ),
+    NEAR(
+        "B:主图写券后69，我拍下来89",
+        "A:亲是没领券哈，我这边给您改价到69，您刷新再付",
+        id="price-adjusted",
+    ),
 ]
 
 
