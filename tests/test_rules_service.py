@@ -77,6 +77,20 @@ ETIQUETTE_ROWS = [
     NEAR(HELP, "A:好的", id="hao-de"),
     NEAR(HELP, "A:亲，我们客服下班时间是晚上十点哦", id="office-hours"),
     NEAR(HELP, "A:颜色随便挑，都有现货", id="suibian-in-sentence"),
+    # dismissive frames: pushing the buyer away, take-it-or-leave-it, sarcasm, blame
+    MATCH(HELP, "A:物流慢你问物流去 我们管不了", id="push-to-courier"),
+    MATCH("B:能便宜五块吗", "A:嫌贵就去别家看看", id="go-elsewhere"),
+    MATCH("B:能送个袋子吗", "A:不要就算了 又没人逼你", id="leave-it"),
+    MATCH("B:这个参数不对吧", "A:您这么专业 要不您来当客服", id="sarcasm"),
+    MATCH("B:怎么还不到", "A:急啥 说了周三到就周三到", id="impatient-rhetorical"),
+    MATCH("B:鞋底裂了", "A:你自己怎么穿的 正常不会裂", id="blame-buyer"),
+    MATCH("B:尺码偏小", "A:买之前不先量清楚的吗", id="lecture-buyer"),
+    MATCH("B:邊個尺碼啱", "A:你識唔識睇圖㗎", id="cantonese"),
+    MATCH(HELP, "A:下班了，有事明天再找", id="off-duty-has-matter"),
+    NEAR(HELP, "A:亲，我帮您找快递核实一下，稍等", id="agent-contacts-courier"),
+    NEAR(HELP, "A:亲，运输破损可以找快递理赔，我们也会协助您", id="courier-claim-advice"),
+    NEAR("B:能便宜点吗", "A:亲，这个价已经很实惠了，我给您申请个小礼品", id="polite-no-discount"),
+    NEAR(HELP, "A:使用前建议先看一下说明书第二页哦", id="polite-advice"),
 ]
 
 
