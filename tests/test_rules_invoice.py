@@ -72,6 +72,23 @@ INVOICE_ROWS = [
     MATCH(ASK, "A:特價商品不開發票哦", id="traditional"),
     MATCH(ASK, "A:特价商品不开 发 票哦", id="spaced"),
     NEAR(ASK, "A:特價商品也可以開發票的", id="traditional-compliant"),
+    # --- concept frames: receipt offered, small amount, another issuer, later postage ---
+    MATCH(ASK, "A:票这块没有的 我给您出张收据盖章", id="receipt-offered"),
+    NEAR(ASK, "A:可以开发票的，需要的话也能另附一张收据", id="receipt-besides-invoice"),
+    MATCH(ASK, "A:订单满300才给开的哦", id="minimum-amount"),
+    MATCH(ASK, "A:几十块钱的东西就别开了吧", id="small-amount"),
+    NEAR(ASK, "A:几十块钱的订单也能开，电子发票确认收货后下载", id="small-amount-issued"),
+    MATCH(ASK, "A:票是我们合作的厂家那边代开的，名字不一样", id="other-issuer"),
+    MATCH(ASK, "A:品名只能写配件，报销一样的", id="category-only"),
+    MATCH(ASK, "A:我哋淨係開到公司抬頭", id="cantonese-company-only"),
+    MATCH(ASK, "A:开票机坏了在修，修好再说", id="machine-excuse-no-date"),
+    NEAR(
+        ASK,
+        "A:开票机坏了在修，下周三（5月7号）修好，当天给您开好寄出，运费我们出",
+        id="machine-excuse-with-date",
+    ),
+    MATCH(ASK, "A:纸质票可以开", "A:单独给您寄的话邮费您自己出哦", id="postage-later-message"),
+    NEAR(ASK, "A:纸质票可以开", "A:单独给您寄，邮费我们承担", id="seller-pays-postage-later"),
 ]
 
 
