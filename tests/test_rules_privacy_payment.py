@@ -34,6 +34,15 @@ PRIVACY_ROWS = [
         "A:为了保护买家隐私，订单信息只能和下单账号核对哦",
         id="asks-for-ordering-account",
     ),
+    # frames: contents with any verb, amounts, pickup codes, spoken digits, other buyers
+    MATCH(ASK_OTHER, "A:她订了一套保温杯礼盒，昨天发走了", id="contents-other-verb"),
+    MATCH(ASK_OTHER, "A:这单一共468元，还没发货", id="order-amount"),
+    MATCH(ASK_OTHER, "A:到驿站了，取件码6-2-3015", id="pickup-code"),
+    MATCH(ASK_COURIER, "A:备用号是幺五九 八八二一 三三四零", id="spoken-digits"),
+    MATCH(ASK_SELF, "A:您楼上的李女士上周也买了两台，反馈很好", id="other-buyer-named"),
+    MATCH(ASK_SELF, "A:想拼单可以联系她，13700001111", id="other-buyer-phone"),
+    NEAR(ASK_SELF, "A:这款上个月卖了两千多台，好评率很高", id="sales-figures-only"),
+    NEAR(ASK_OTHER, "A:订单信息只能跟下单账号核对哦，麻烦让她本人来问", id="refers-to-owner"),
 ]
 
 
