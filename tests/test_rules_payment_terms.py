@@ -193,6 +193,13 @@ FREE_ROWS = [
     NEAR("B:包邮吗", "A:包邮的亲，不用补运费哦", id="honoured"),
     NEAR("B:能发顺丰吗", "A:指定顺丰的话需要补10元运费哦", id="buyer-designated-courier"),
     NEAR("B:不喜欢想退", "A:退货的话运费需要您承担哦", id="return-postage-not-free-shipping"),
+    # place/weight surcharges said without 邮费
+    MATCH("B:我在贵州遵义下面的村里", "A:村里要转一道物流，得另加15块哦", id="village-extra"),
+    MATCH("B:寄福建的海岛", "A:岛上要过船，多收20元", id="island-extra"),
+    MATCH("B:买了三箱水", "A:超重了，超出的部分每公斤加3块", id="overweight-extra"),
+    NEAR("B:我在西藏林芝", "A:偏远地区要另加20元哦", id="excluded-region-extra"),
+    NEAR("B:我想发顺丰快一点", "A:岛上发顺丰的话要加10块", id="buyer-chose-courier"),
+    NEAR("B:我在镇上", "A:镇上也包邮的，不用另外加钱", id="township-free"),
 ]
 
 
