@@ -105,6 +105,18 @@ CARD_ROWS = [
     NEAR(CARD_ASK, "A:支持信用卡付款，不额外收取任何手续费", id="accepted-no-fee"),
     NEAR(CARD_ASK, "A:信用卡付不了的话可能是银行限额，您联系一下发卡行", id="bank-limit"),
     NEAR(INST_ASK, "A:分期手续费以收银台显示为准，是银行收取的哦", id="bank-installment-fee"),
+    # frames: debit only, not enabled, card orders not shipped, higher threshold, surcharges
+    MATCH("B:能用信用卡吗", "A:我们只收借记卡和余额哈", id="debit-only"),
+    MATCH("B:能用信用卡吗", "A:小店还没开通信用卡的", id="card-not-enabled"),
+    MATCH(
+        "B:信用卡拍了", "A:信用卡付的订单不发货，麻烦用储蓄卡重新拍", id="card-orders-not-shipped"
+    ),
+    MATCH("B:能分期吗", "A:店里分期没开通，只能一次性付清", id="installments-not-enabled"),
+    MATCH("B:能分期吗", "A:订单满3000才可以分期哦", id="threshold-above-600"),
+    MATCH("B:刷信用卡行吗", "A:刷信用卡的话是1299，余额付1199", id="card-price"),
+    MATCH("B:分期付可以吗", "A:可以，不过每期要交2%的服务费", id="installment-fee"),
+    NEAR("B:刷卡要手续费吗", "A:刷卡不收任何手续费哦", id="no-fee-stated"),
+    NEAR("B:能用信用卡吗", "A:信用卡、储蓄卡、花呗都可以的", id="all-cards-ok"),
 ]
 
 
