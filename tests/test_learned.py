@@ -43,7 +43,7 @@ needs_shared = pytest.mark.skipif(SHARED is None, reason="needs ../shared (eval/
 
 # A free-shipping surcharge said with words the rule's patterns do not know: only the
 # model reads it (see test_model_finding_shape).
-SURCHARGE = "延边那块快递费贵 包邮不包你们那儿 得补10块"
+SURCHARGE = "宁夏不包哦 补5块油费就行"
 FREE_SHOP = Shop(platform="tmall", free_shipping=True)
 
 
