@@ -110,3 +110,53 @@ def test_database_url_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     monkeypatch.delenv("REDLINE_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert data_dir() == tmp_path / "xdg" / "redline"
+
+
+def test_migration_0008_moves_qianniu_chats_to_opaque_ids(engine: Engine) -> None:
+    """A store from before 0008 keeps its chats, findings and alert pushes under the new ids."""
+    from alembic import command
+
+    from redline.importers.chats import qianniu_id
+    from redline.store import alembic_config
+    from redline.store.models import AlertPush, ChatMessage, Conversation, StoredFinding
+
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+    first = datetime(2026, 11, 11, 10, 5, 12, tzinfo=CHINA)
+    old = f"qianniu:云朵家居旗舰店:tb_8812345:{first.isoformat()}"
+    now = datetime(2026, 11, 12, tzinfo=UTC)
+    with writing(engine) as s:
+        s.add(Conversation(id=old, source="qianniu_txt", buyer_nick="tb_8812345", row_hash="h"))
+        s.add(Conversation(id="d001", source="jsonl", row_hash="j"))
+        s.flush()
+        s.add(ChatMessage(conversation_id=old, position=0, role="buyer", text="在吗"))
+        s.add(
+            StoredFinding(
+                conversation_id=old,
+                message=0,
+                category="extortion",
+                rule="extortion.demand",
+                severity="alert",
+                points=0,
+                start=0,
+                end=2,
+                evidence="在吗",
+                explanation="-",
+                suggestion="-",
+                status="open",
+                found_at=now,
+            )
+        )
+        s.add(AlertPush(key=f"extortion:{old}", severity="high", channel="ding", queued_at=now))
+    upgrade(engine)
+    new = qianniu_id("云朵家居旗舰店", "tb_8812345", first)
+    assert new.startswith("qn-") and "tb_8812345" not in new
+    with writing(engine) as s:
+        ids = set(s.scalars(select(Conversation.id)))
+        assert ids == {new, "d001"}
+        assert s.scalars(select(ChatMessage.conversation_id)).all() == [new]
+        assert s.scalars(select(StoredFinding.conversation_id)).all() == [new]
+        assert s.scalars(select(AlertPush.key)).all() == [f"extortion:{new}"]
+        assert s.get(Conversation, new).buyer_nick == "tb_8812345"  # the row itself is kept

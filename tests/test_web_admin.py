@@ -710,7 +710,7 @@ def test_hostile_imported_text_renders_as_text(shop_orders: Site, tmp_path: Path
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in pages[0].text  # the buyer's note
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[1].text  # the nick, revealed
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages[2].text  # the receiver, revealed
-    assert 'href="/conversations/qianniu' in pages[0].text  # the chat is linked by the nick
+    assert 'href="/conversations/qn-' in pages[0].text  # the chat is linked by the nick
     assert "&lt;img src=x onerror=alert(5)&gt;.csv" in pages[3].text  # the file name
 
 

@@ -17,6 +17,7 @@ nick is the buyer; every other speaker (``店铺名:客服名``) is an agent.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Iterator
@@ -54,12 +55,23 @@ class _Draft:
     parts: list[str] = field(default_factory=list)
 
 
+def qianniu_id(shop: str, buyer: str, first: datetime) -> str:
+    """``qn-`` and 20 hex digits of a hash of shop, buyer nick and first message time.
+
+    Earlier stores used ``qianniu:{shop}:{buyer}:{time}``; migration 0008
+    rewrites those with this function.
+    """
+    key = f"{shop}:{buyer}:{first.isoformat()}".encode()
+    return "qn-" + hashlib.sha256(key).hexdigest()[:20]
+
+
 def read_qianniu_txt(
     source: Source, *, name: str | None = None
 ) -> Iterator[Conversation | RowError]:
     """One Conversation per buyer section of a Qianniu/Wangwang TXT export.
 
-    ``Conversation.id`` is ``qianniu:{shop}:{buyer}:{first message time ISO}``.
+    ``Conversation.id`` is :func:`qianniu_id`: opaque, so the buyer's nick never
+    shows in headings, JSON or robot messages, and stable, so a re-import matches.
     The export does not say which order a chat is about, so ``order`` is None: the
     section's nick is the account *chatting*, not necessarily the one that placed
     the order (a husband asking about his wife's order), and making it the order's
@@ -205,5 +217,5 @@ def _conversation(shop: str, buyer: str, drafts: list[_Draft]) -> Iterator[Conve
     ]
     yield Conversation(
         messages=messages,
-        id=f"qianniu:{shop}:{buyer}:{drafts[0].time.isoformat()}",
+        id=qianniu_id(shop, buyer, drafts[0].time),
     )
