@@ -60,6 +60,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from redline.privacy import mask_phone, mask_text
+
 __all__ = [
     "Channel",
     "Delivery",
@@ -119,24 +121,6 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", "".join(out))
 
 
-# Mainland mobile numbers 1[3-9]xxxxxxxxx, ASCII or full-width digits, optionally
-# written 3-4-4 with spaces or hyphens, not part of a longer digit run.
-_D = "[0-9０-９]"
-_PHONE = re.compile(
-    rf"(?:(?<=\+86)|(?<=\+86[ \-])|(?<![0-9０-９]))([1１][3-9３-９]{_D})([ \-]?)({_D}{{4}})([ \-]?)({_D}{{4}})(?![0-9０-９])"
-)
-
-
-def mask_phone(text: str) -> str:
-    """Mask mainland mobile numbers: ``13800138000`` → ``138****8000``.
-
-    Also catches ``138-0013-8000`` / ``138 0013 8000``, full-width digits and a
-    ``+86`` prefix (the prefix is kept). Longer digit runs (order numbers) are
-    left alone.
-    """
-    return _PHONE.sub(lambda m: f"{m[1]}{m[2]}****{m[4]}{m[5]}", text)
-
-
 def _truncate_utf8(text: str, limit: int, marker: str = TRUNCATION_MARKER) -> str:
     """``text`` cut to at most ``limit`` UTF-8 bytes on a character boundary, marked."""
     data = text.encode("utf-8")
@@ -188,9 +172,9 @@ class Message:
 
 
 def _private(message: Message) -> tuple[str, str]:
-    """Title and text, phone-masked for digests."""
+    """Title and text, with phones, addresses and recipients masked for digests."""
     if message.kind == "digest":
-        return mask_phone(message.title), mask_phone(message.text)
+        return mask_text(message.title), mask_text(message.text)
     return message.title, message.text
 
 
@@ -486,7 +470,7 @@ def send(
         where,
         attempts,
         result.error,
-        mask_phone(message.title),
+        mask_text(message.title),
     )
     return Delivery(False, attempts, result.status, result.errcode, result.error)
 

@@ -35,6 +35,7 @@ from redline.guard.learned import model_paths
 from redline.guard.packs import bundled_pack_paths, pack_paths
 from redline.model import Conversation as ChatConversation
 from redline.model import Message, Order, Shop
+from redline.privacy import mask_evidence, mask_name, mask_text
 from redline.store import session, writing
 from redline.store.models import ChatMessage, Conversation, FindingReview, StoredFinding
 
@@ -346,11 +347,21 @@ def counts_by_status(s: Session) -> dict[str, int]:
 
 
 def finding_json(f: Any) -> dict[str, Any]:
+    """A stored finding as JSON, buyer data masked (evidence, explanation, a buyer's account).
+
+    A privacy finding's evidence is the disclosed data itself, so all of it but the
+    first character is hidden; a buyer-side alert (extortion) is stored under the
+    buyer's account, which is masked like every buyer nick.
+    """
+    evidence, explanation = f.evidence or "", f.explanation or ""
+    shown = mask_evidence(f.category, evidence)
+    if shown != evidence and evidence:
+        explanation = explanation.replace(evidence, shown)
     return {
         "id": f.id,
         "conversation": f.conversation_id,
         "message": f.message,
-        "account": f.account,
+        "account": mask_name(f.account) if f.severity == "alert" else f.account,
         "time": china_iso(f.time),
         "category": f.category,
         "rule": f.rule,
@@ -358,8 +369,8 @@ def finding_json(f: Any) -> dict[str, Any]:
         "points": f.points,
         "start": f.start,
         "end": f.end,
-        "evidence": f.evidence,
-        "explanation": f.explanation,
+        "evidence": shown,
+        "explanation": mask_text(explanation),
         "suggestion": f.suggestion,
         "status": f.status,
     }

@@ -10,7 +10,7 @@ from fastapi import Body, FastAPI, Form, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from redline.desk.policy import Policy
-from redline.notify.robots import mask_phone
+from redline.privacy import mask_name, mask_phone
 from redline.records.alerts import KINDS, OUTCOMES, SEVERITIES, AlertRules
 from redline.store.alerts import (
     FILING_STATUS,
@@ -19,7 +19,6 @@ from redline.store.alerts import (
     file_suspicious,
     list_filings,
 )
-from redline.web.masking import mask_name
 from redline.web.views import SHOP, back, changing, dual, form_guard, reading, require, user_of
 
 

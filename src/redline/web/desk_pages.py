@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from redline.desk import cases as rules
 from redline.desk.cases import ActionInput, TransitionError
 from redline.desk.policy import Policy, china_iso, parse_duration
-from redline.notify.robots import mask_phone
+from redline.privacy import mask_address, mask_name, mask_phone, mask_text
 from redline.store.desk import (
     HANDOFF_KINDS,
     CaseView,
@@ -34,7 +34,6 @@ from redline.store.desk import (
     late_json,
 )
 from redline.store.models import Case, CaseEvent, HandoffNote, ReturnEntry
-from redline.web.masking import mask_address, mask_name
 from redline.web.views import (
     ID_MAX,
     SHOP,
@@ -170,8 +169,8 @@ def span(text: str | None, default: timedelta | None) -> timedelta | None:
 
 
 def masked(text: str | None) -> str | None:
-    """Free text (typed or imported) with every mobile number masked."""
-    return None if text is None else mask_phone(text)
+    """Free text (typed or imported) with phones, street addresses and recipients masked."""
+    return None if text is None else mask_text(text)
 
 
 def gap(due: datetime, at: datetime) -> dict[str, Any]:

@@ -44,7 +44,7 @@ def translator(lang: str) -> Callable[[str], str]:
 
 def install(env: Any) -> None:
     from redline.notify.robots import mask_phone
-    from redline.web.masking import mask_address, mask_name
+    from redline.privacy import mask_address, mask_name
 
     env.filters["mask_phone"] = mask_phone
     env.filters["mask_name"] = mask_name

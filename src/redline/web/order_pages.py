@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from redline.desk import cases as case_rules
 from redline.desk.policy import china_iso
-from redline.notify.robots import mask_phone
+from redline.privacy import mask_address, mask_name, mask_phone, mask_text
 from redline.store.accounts import (
     audit,
 )
@@ -27,7 +27,6 @@ from redline.store.models import (
     OrderItem,
     Refund,
 )
-from redline.web.masking import mask_address, mask_name
 from redline.web.render import render
 from redline.web.views import (
     SHOP,
@@ -104,6 +103,7 @@ def order_data(request: Request, order_no: str) -> dict[str, Any]:
     if o is None and not (refunds or found_cases or convs):
         raise HTTPException(404, f"没有订单 {order_no} (no such order)")
     order: dict[str, Any] | None = None
+    known = [o.buyer_nick, o.receiver_name, o.phone, o.address] if o is not None else []
     if o is not None:
         order = {
             "buyer": mask_name(o.buyer_nick),
@@ -126,11 +126,11 @@ def order_data(request: Request, order_no: str) -> dict[str, Any]:
             "carrier": o.carrier,
             "title": o.title,
             "quantity": o.quantity,
-            "buyer_message": mask_phone(o.buyer_message) if o.buyer_message else None,
-            "seller_memo": mask_phone(o.seller_memo) if o.seller_memo else None,
+            "buyer_message": mask_text(o.buyer_message, known) if o.buyer_message else None,
+            "seller_memo": mask_text(o.seller_memo, known) if o.seller_memo else None,
             "shop_name": o.shop_name,
             "close_reason": o.close_reason,
-            "invoice_title": o.invoice_title,
+            "invoice_title": mask_text(o.invoice_title, known) if o.invoice_title else None,
             "presale": o.presale,
             "cod": o.cod,
         }
@@ -157,7 +157,7 @@ def order_data(request: Request, order_no: str) -> dict[str, Any]:
                 "refund_amount": _money(r.refund_amount),
                 "need_return": r.need_return,
                 "reason": r.reason,
-                "description": mask_phone(r.description) if r.description else None,
+                "description": mask_text(r.description, known) if r.description else None,
                 "return_tracking_no": r.return_tracking_no,
                 "buyer": mask_name(r.buyer_nick),
             }

@@ -14,8 +14,9 @@ from fastapi import Body, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
+from redline.privacy import mask_name, mask_text
 from redline.store.accounts import Principal
-from redline.store.models import ChatMessage, Conversation, StoredFinding
+from redline.store.models import ChatMessage, Conversation, Order, StoredFinding
 from redline.store.qa import REVIEW_ACTIONS, STATUSES, ReviewError, review, reviews
 from redline.store.qa import finding_json as cli_finding_json
 from redline.web.views import (
@@ -82,7 +83,11 @@ def register(app: FastAPI) -> None:
             raise HTTPException(422, f"未知状态 {status!r}")
         who = _scope(user, account)
         q = select(StoredFinding)
-        count_q = select(StoredFinding.account, StoredFinding.category, func.count())
+        # The per-agent table counts agents' findings: a buyer-side alert (extortion)
+        # is stored under the buyer's account and is no agent's row.
+        count_q = select(StoredFinding.account, StoredFinding.category, func.count()).where(
+            StoredFinding.severity != "alert"
+        )
         if status:
             q = q.where(StoredFinding.status == status)
             count_q = count_q.where(StoredFinding.status == status)
@@ -163,23 +168,31 @@ def register(app: FastAPI) -> None:
                     .order_by(StoredFinding.message, StoredFinding.start)
                 )
             )
+            order = s.get(Order, conv.order_no) if conv.order_no else None
+            known = [conv.buyer_nick, *(m.account for m in messages if m.role != "agent")]
+            if order is not None:
+                known += [order.buyer_nick, order.receiver_name, order.phone, order.address]
         by_message: dict[int, list[StoredFinding]] = defaultdict(list)
         for f in found:
             by_message[f.message].append(f)
+        # One masking step for the page and its JSON: the buyer's nick, the order's
+        # recipient, phone and address, and any phone or street address in the text.
+        # mask_text keeps the length, so the findings' offsets still fit the text.
         return {
             "id": conv.id,
-            "buyer": conv.buyer_nick,
+            "buyer": mask_name(conv.buyer_nick),
             "order_no": conv.order_no,
             "started_at": conv.started_at.isoformat() if conv.started_at else None,
             "messages": [
                 {
                     "position": m.position,
                     "role": m.role,
-                    "account": m.account,
+                    "account": m.account if m.role == "agent" else mask_name(m.account),
                     "time": m.time.isoformat() if m.time else None,
-                    "text": m.text,
+                    "text": mask_text(m.text, known),
                     "segments": segments(
-                        m.text, [(f.start, f.end, f.id) for f in by_message.get(m.position, [])]
+                        mask_text(m.text, known),
+                        [(f.start, f.end, f.id) for f in by_message.get(m.position, [])],
                     ),
                     "findings": [finding_json(f) for f in by_message.get(m.position, [])],
                 }
