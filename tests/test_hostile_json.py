@@ -126,3 +126,18 @@ def test_the_web_chat_import_reports_the_line_and_imports_the_rest(site: Site) -
         files={"file": ("chats.jsonl", content)},
     )
     assert page.status_code == 200 and "第 2 行：" in page.text
+
+
+def test_a_file_of_bad_lines_answers_with_the_first_errors_and_a_count(site: Site) -> None:
+    c = site.login("boss")
+    content = "\n".join([GOOD] + ["{not json"] * 1500).encode()
+    r = c.post(
+        "/api/imports?kind=chats",
+        files={"file": ("chats.jsonl", content)},
+        headers={"X-CSRF-Token": csrf_of(c, "/imports")},
+    )
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["accepted"] == 1 and data["rejected"] == 1500
+    assert len(data["errors"]) == 200 and data["errors_more"] == 1300
+    assert data["errors"][0]["line"] == 2

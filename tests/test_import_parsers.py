@@ -510,6 +510,27 @@ def test_refunds_from_xlsx_that_makes_openpyxl_warn() -> None:
     check_refund(record)
 
 
+def test_an_xlsx_zip_bomb_is_refused_before_it_inflates() -> None:
+    """A 40 MB sheet of one repeated byte compresses to ~40 KB: refused by its declared
+    size, not read; a real report of the same kind still reads."""
+    book = openpyxl.Workbook()
+    book.active.append(REFUND_HEADER)
+    book.active.append(REFUND_ROW)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+        target.writestr("xl/media/padding.bin", b"\0" * (40 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 200 * 1024
+    with pytest.raises(FileFormatError, match="解压后过大"):
+        read_refunds(bomb.getvalue(), name="退款.xlsx")
+    (record,) = read_refunds(buffer.getvalue(), name="退款.xlsx")
+    check_refund(record)
+
+
 def test_refunds_from_html_table_named_xls() -> None:
     cells = "".join(f"<th>{h} </th>" for h in REFUND_HEADER)
     values = [v.replace("尺码不合适", "尺码<br>不合适&amp;偏小") for v in REFUND_ROW]

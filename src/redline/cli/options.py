@@ -27,7 +27,7 @@ from redline.guard.engine import Guard
 from redline.guard.learned import ModelError
 from redline.importers.text import FileFormatError
 from redline.store import describe, open_store, resolve_url
-from redline.store.imports import ImportReport
+from redline.store.imports import MAX_REPORTED_ERRORS, ImportReport
 from redline.yamlsrc import PackError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -195,10 +195,11 @@ def print_report(report: ImportReport, fmt: str) -> None:
     if fmt == "json":
         emit_json(report.to_dict())
         return
-    for err in report.errors[:200]:
+    for err in report.errors[:MAX_REPORTED_ERRORS]:
         click.echo(f"第 {err.line} 行：{cell(err.reason, 120)}", err=True)
-    if len(report.errors) > 200:
-        click.echo(f"……另有 {len(report.errors) - 200} 行错误未列出", err=True)
+    if len(report.errors) > MAX_REPORTED_ERRORS:
+        more = len(report.errors) - MAX_REPORTED_ERRORS
+        click.echo(f"……另有 {more} 行错误未列出 ({more} more not listed)", err=True)
     line = (
         f"{Path(report.file).name}：新增 {report.accepted}，更新 {report.updated}，"
         f"未变 {report.unchanged}，拒绝 {report.rejected}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import warnings
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from html.parser import HTMLParser
@@ -203,8 +204,40 @@ def _xls_cell(kind: int, value: Any, datemode: int) -> CellValue:
 # ---------------------------------------------------------------- .xlsx (openpyxl)
 
 
+# An .xlsx is a zip: its entries are checked by their declared sizes before any is
+# inflated (zipfile never inflates an entry past its declared size). A real report
+# compresses 5-15 times; a "zip bomb" of 300 KB that inflates to 89 MB, hundreds.
+XLSX_MAX_INFLATED = 256 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_FROM = 4 * 1024 * 1024  # small entries may compress as well as they like
+
+
+def check_zip_sizes(data: bytes, label: str) -> None:
+    """Refuse an .xlsx whose entries would inflate beyond the limits (FileFormatError)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            entries = z.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise FileFormatError(
+            f"文件“{label}”不是能读取的 .xlsx 文件：{exc} (unreadable .xlsx file)"
+        ) from exc
+    total = sum(e.file_size for e in entries)
+    worst = max(entries, key=lambda e: e.file_size / max(e.compress_size, 1), default=None)
+    if total > XLSX_MAX_INFLATED or (
+        worst is not None
+        and worst.file_size > XLSX_RATIO_FROM
+        and worst.file_size > XLSX_MAX_RATIO * max(worst.compress_size, 1)
+    ):
+        raise FileFormatError(
+            f"文件“{label}”解压后过大（{total / 1024 / 1024:.0f} MiB，压缩比异常），"
+            "已拒绝：请用淘宝/千牛重新导出，或另存为 CSV 再导入"
+            f" (the .xlsx would inflate to {total / 1024 / 1024:.0f} MiB: refused)"
+        )
+
+
 def _xlsx_tables(data: bytes, label: str) -> list[list[TableRow]]:
     tables: list[list[TableRow]] = []
+    check_zip_sizes(data, label)
     # openpyxl warns (UserWarning) about styles and extensions it does not keep;
     # they do not touch cell values. Only openpyxl's own warnings are silenced, and
     # the rows are read inside the block because read-only sheets parse lazily.

@@ -45,6 +45,10 @@ CHUNK = 2000
 T = TypeVar("T")
 Progress = Callable[[int], None]
 
+# Row errors listed in a report (the CLI's text and JSON, the API and the page): a
+# file of 100,000 bad rows answers with the first ones and a count, not a 10 MB list.
+MAX_REPORTED_ERRORS = 200
+
 
 @dataclass
 class ImportReport:
@@ -68,7 +72,9 @@ class ImportReport:
     def changed(self) -> bool:
         return bool(self.accepted or self.updated)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, max_errors: int = MAX_REPORTED_ERRORS) -> dict[str, Any]:
+        """The report as JSON: the first ``max_errors`` row errors (by line), and how
+        many more were left out (``errors_more``); ``rejected`` counts them all."""
         return {
             "kind": self.kind,
             "file": self.file,
@@ -79,7 +85,8 @@ class ImportReport:
             "rejected": self.rejected,
             "cases_opened": self.cases_opened,
             "cases_changed": self.cases_changed,
-            "errors": [{"line": e.line, "reason": e.reason} for e in self.errors],
+            "errors": [{"line": e.line, "reason": e.reason} for e in self.errors[:max_errors]],
+            "errors_more": max(0, len(self.errors) - max_errors),
         }
 
 

@@ -137,9 +137,16 @@ def register(app: FastAPI) -> None:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise HTTPException(413, f"请求过大（上限 {limit // 1024} KiB）")
-        body = await request.body()
-        if len(body) > limit:
-            raise HTTPException(413, f"请求过大（上限 {limit // 1024} KiB）")
+        # A chunked body has no Content-Length: count it as it arrives and stop at
+        # the limit, never buffering more than limit + one chunk.
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, f"请求过大（上限 {limit // 1024} KiB）")
+            chunks.append(chunk)
+        body = b"".join(chunks)
         try:
             # Nesting is limited and lone surrogates refused (both were 500s).
             data = parse_json(body.decode(json.detect_encoding(body)))

@@ -23,7 +23,7 @@ from redline.importers.text import FileFormatError
 from redline.store.accounts import (
     audit,
 )
-from redline.store.imports import ImportReport
+from redline.store.imports import MAX_REPORTED_ERRORS, ImportReport
 from redline.store.models import (
     ImportRun,
 )
@@ -50,7 +50,7 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 
 
-ERROR_LINES = 200  # bad rows listed on the page, as the CLI prints them
+ERROR_LINES = MAX_REPORTED_ERRORS  # bad rows listed on the page, as the CLI prints them
 
 
 def run_import(request: Request, kind: str, path: Path) -> ImportReport:
@@ -98,7 +98,6 @@ def report_json(report: ImportReport, name: str) -> dict[str, Any]:
     data["error_lines"] = [
         f"第 {e.line} 行：{cell(e.reason, 120)}" for e in report.errors[:ERROR_LINES]
     ]
-    data["errors_more"] = max(0, len(report.errors) - ERROR_LINES)
     data["empty"] = not (
         report.accepted or report.updated or report.unchanged or report.stale or report.rejected
     )
