@@ -502,6 +502,11 @@ def test_the_alerts_page_files_a_suspicious_order_once(site: Site) -> None:
     assert "tb_risky" not in json.dumps(data, ensure_ascii=False)
     overview = c.get("/api/overview").json()
     assert any(a["order_no"] == "9001" for a in overview["alerts"])
+    # Paged and filterable by kind; the counts cover every open alert.
+    one = c.get("/api/alerts", params={"kind": "suspicious_order", "limit": 1}).json()
+    assert len(one["alerts"]) == 1 and one["alerts"][0]["kind"] == "suspicious_order"
+    assert one["counts"] == data["counts"] and one["total"] >= 1
+    assert c.get("/api/alerts", params={"kind": "nonsense"}).status_code == 422
     token = csrf_of(c, "/alerts")
     form = {"outcome": "unreachable", "reason": "三次电话未接通", "csrf_token": token}
     r = c.post("/alerts/filings/9001", data=form, follow_redirects=False)

@@ -462,6 +462,18 @@ def test_late_orders_mask_the_buyer_and_the_address_with_its_phone(
     assert "纯棉毛巾" in r_text
 
 
+def test_late_orders_are_paged_and_the_totals_cover_all(site: Site, boss: TestClient) -> None:
+    first = boss.get("/api/orders/late", params={"at": AT, "limit": 1}).json()
+    second = boss.get("/api/orders/late", params={"at": AT, "limit": 1, "offset": 1}).json()
+    assert [len(first["orders"]), len(second["orders"])] == [1, 1]
+    assert first["orders"][0]["order_no"] != second["orders"][0]["order_no"]
+    assert first["total"] == second["total"] == 2
+    assert first["compensation_at_stake"] == "76.80"  # every late order, not the page
+    html = boss.get("/orders/late", params={"at": AT, "limit": 1}).text
+    assert 'class="pager"' in html and "offset=1" in html
+    assert boss.get("/api/orders/late", params={"limit": 5000}).status_code == 422
+
+
 # --- returns register -------------------------------------------------------------------------
 
 

@@ -36,7 +36,7 @@ class Order(Base):
     total_amount: Mapped[Decimal | None]
     paid_amount: Mapped[Decimal | None]
     created_at: Mapped[datetime | None]
-    paid_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None] = mapped_column(index=True)
     shipped_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     receiver_name: Mapped[str | None] = mapped_column(String(120))
@@ -88,7 +88,7 @@ class Refund(Base):
     refund_no: Mapped[str] = mapped_column(String(40), primary_key=True)
     order_no: Mapped[str] = mapped_column(String(40), index=True)
     status: Mapped[str] = mapped_column(String(60))
-    applied_at: Mapped[datetime]
+    applied_at: Mapped[datetime] = mapped_column(index=True)
     alipay_no: Mapped[str | None] = mapped_column(String(80))
     buyer_nick: Mapped[str | None] = mapped_column(String(120))
     paid_at: Mapped[datetime | None]
@@ -108,7 +108,7 @@ class Refund(Base):
     phase: Mapped[str | None] = mapped_column(String(20))
     after_sale_type: Mapped[str | None] = mapped_column(String(60))
     seller_memo: Mapped[str | None] = mapped_column(Text)
-    completed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None] = mapped_column(index=True)
     partial: Mapped[bool | None]
     responsible: Mapped[str | None] = mapped_column(String(60))
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -147,7 +147,7 @@ class ChatMessage(Base):
     position: Mapped[int]
     role: Mapped[str] = mapped_column(String(10))
     account: Mapped[str | None] = mapped_column(String(120))
-    time: Mapped[datetime | None]
+    time: Mapped[datetime | None] = mapped_column(index=True)
     text: Mapped[str] = mapped_column(Text)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Body, FastAPI, Form, HTTPException, Path, Request
+from fastapi import Body, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from redline.desk.policy import Policy
@@ -37,8 +37,17 @@ def alert_json(a: Any, policy: Policy) -> dict[str, Any]:
 
 def register(app: FastAPI) -> None:
     @dual(app, "/alerts", "alerts.html", roles=SHOP, active="alerts", tags=["alerts"])
-    def alerts(request: Request) -> dict[str, Any]:
-        """风险告警：可疑订单、疑似套保证金、买家敲诈、发货时效（含处理建议）"""
+    def alerts(
+        request: Request,
+        kind: str | None = Query(None, max_length=40, description="只看一类告警"),
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0, le=10_000_000),
+    ) -> dict[str, Any]:
+        """风险告警：可疑订单、疑似套保证金、买家敲诈、发货时效（含处理建议）
+
+        Paged: the counts cover every open alert, the list one page (most severe first)."""
+        if kind is not None and kind not in KINDS:
+            raise HTTPException(422, f"未知告警类型 {kind!r}（可选：{'/'.join(KINDS)}）")
         policy: Policy = request.app.state.policy
         at = policy.china_now()
         with reading(request) as s:
@@ -47,9 +56,14 @@ def register(app: FastAPI) -> None:
         counts: dict[str, int] = {}
         for a in found:
             counts[a.kind] = counts.get(a.kind, 0) + 1
+        shown = [a for a in found if kind is None or a.kind == kind]
         return {
             "at": at.isoformat(),
-            "alerts": [alert_json(a, policy) for a in found],
+            "filters": {"kind": kind},
+            "total": len(shown),
+            "offset": offset,
+            "limit": limit,
+            "alerts": [alert_json(a, policy) for a in shown[offset : offset + limit]],
             "counts": counts,
             "kinds": KINDS,
             "outcomes": {k: [v[0], v[1]] for k, v in OUTCOMES.items()},

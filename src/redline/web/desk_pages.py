@@ -478,21 +478,29 @@ def _orders(app: FastAPI) -> None:
         request: Request,
         within: str | None = Query(None, max_length=20, description="如 24h（默认取规则包设置）"),
         at: str | None = Query(None, max_length=40, description="按此时刻计算（中国时间）"),
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0, le=10_000_000),
     ) -> dict[str, Any]:
-        """将超时/已超时发货的订单及赔付风险 (orders late or about to be late to ship)"""
+        """将超时/已超时发货的订单及赔付风险 (orders late or about to be late to ship)
+
+        Paged like ``/cases`` (a 双11 backlog has tens of thousands): the counts and the
+        money at stake cover every late order, the rows one page, most urgent first."""
         when = moment(request, at)
         hours = int(request.app.state.rules.settings.get("aftersales_late_watch_hours", 24))
         window = span(within, timedelta(hours=hours))
         assert window is not None
         with reading(request) as s:
             late = _desk(request, s).late_orders(when, window)
-            rows = [late_row(lo, when) for lo in late]
+            rows = [late_row(lo, when) for lo in late[offset : offset + limit]]
         return {
             "at": china_iso(when),
             "within": rules.fmt_delta(window),
             "within_en": rules.fmt_delta(window, "en"),
             "filters": {"within": within, "at": at},
-            "count": len(rows),
+            "count": len(late),
+            "total": len(late),
+            "offset": offset,
+            "limit": limit,
             "overdue": sum(1 for lo in late if lo.overdue),
             "compensation_at_stake": str(sum((lo.exposure for lo in late), Decimal(0))),
             "orders": rows,
