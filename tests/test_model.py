@@ -237,3 +237,10 @@ def test_finding_to_dict_has_the_formats_md_fields():
         "suggestion",
     ]
     assert json.loads(json.dumps(d, ensure_ascii=False)) == d
+
+
+@pytest.mark.parametrize("amount", [float("inf"), float("nan"), "1e999", "-Infinity"])
+def test_amounts_must_be_finite(amount):
+    data = {"order": {"amount": amount}, "messages": [MSG]}
+    with pytest.raises(ConversationError, match="有限"):
+        Conversation.from_dict(data)

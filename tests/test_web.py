@@ -262,6 +262,10 @@ def test_a_clean_reply_is_ok(site: Site) -> None:
         b'{"messages": "x"}',
         b'{"shop": 3, "messages": [{"role": "agent", "text": "x"}]}',
         b"\xff\xfe",
+        b'{"messages": [{"role": "agent"}]}',
+        b'{"order": {"amount": 1e999}, "messages": [{"role": "agent", "text": "x"}]}',
+        b'{"order": {"amount": NaN}, "messages": [{"role": "agent", "text": "x"}]}',
+        b'{"order": {"shipping_fee": "-Infinity"}, "messages": [{"role": "agent", "text": "x"}]}',
     ],
 )
 def test_check_rejects_bad_bodies_with_a_clear_400(site: Site, body: bytes) -> None:
@@ -418,6 +422,28 @@ def test_every_ui_string_used_exists_in_both_languages() -> None:
     missing = sorted(k for k in used if k not in table)
     assert missing == []
     assert all(v["zh"] and v["en"] for v in table.values())
+
+
+@pytest.mark.parametrize("points", ["-6", "0", "6.5", "49", ""])
+def test_a_bad_ledger_entry_reshows_the_form_with_the_field_named(site: Site, points: str) -> None:
+    c = site.login("boss")
+    r = c.post(
+        "/ledger/notices",
+        data={
+            "points": points,
+            "type": "commitment",
+            "note": "平台通知：虚假发货",
+            "csrf_token": csrf_of(c, "/ledger"),
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = c.get(r.headers["location"])
+    assert page.status_code == 200
+    assert "未录入：“扣分”须为 1–48 的整数" in page.text
+    assert 'value="平台通知：虚假发货"' in page.text  # what was typed is kept
+    assert '<option value="commitment" selected>' in page.text
+    assert c.get("/api/ledger").json()["standing"]["points"]["commitment"] == 0
 
 
 def test_the_ledger_page_adds_notices_and_shows_what_confirming_would_do(site: Site) -> None:

@@ -7,6 +7,7 @@ Parsing is strict about shape and lenient about extras: unknown fields are kept 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -193,6 +194,9 @@ def _opt_num(data: dict[str, Any], key: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConversationError(f"“{key}” 必须是数字")
     try:
-        return float(value)
+        number = float(value)
     except ValueError as exc:
         raise ConversationError(f"“{key}” 必须是数字，得到 {value!r}") from exc
+    if not math.isfinite(number):
+        raise ConversationError(f"“{key}” 必须是有限的数字，得到 {value!r} (must be finite)")
+    return number

@@ -154,6 +154,13 @@ def register(app: FastAPI) -> None:
             raise HTTPException(400, f"不是有效的 JSON：{exc} (not valid JSON)") from None
         except BadJSON as exc:
             raise HTTPException(400, f"不是有效的 JSON：{exc}") from None
+        # An archive may hold a message without text (an image); a reply sent for
+        # checking without its text is a client's mistake, and saying it beats "ok".
+        messages = data.get("messages") if isinstance(data, dict) else None
+        if isinstance(messages, list):
+            for i, m in enumerate(messages):
+                if isinstance(m, dict) and "text" not in m:
+                    raise HTTPException(400, f"messages[{i}]: 缺少 “text” (text is required)")
         try:
             conv = Conversation.from_dict(data, default_id="check")
         except ConversationError as exc:

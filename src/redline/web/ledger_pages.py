@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Body, FastAPI, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
@@ -157,15 +158,29 @@ def register(app: FastAPI) -> None:
     @app.post("/ledger/notices", include_in_schema=False)
     def add_notice_form(
         request: Request,
-        points: int = Form(..., ge=1, le=48),
-        type: str = Form(...),
-        at: str = Form(""),
-        note: str = Form(""),
+        points: str = Form("", max_length=20),
+        type: str = Form("", max_length=30),
+        at: str = Form("", max_length=40),
+        note: str = Form("", max_length=2000),
         csrf_token: str = Form(""),
     ) -> Response:
         form_guard(request, SHOP, csrf_token)
+        # A wrong value re-shows the form with what was typed and the field named,
+        # instead of a bare 422 page that loses the input.
+        kept = {"points": points, "type": type, "at": at, "note": note}
+        again = "/ledger?" + urlencode({k: v for k, v in kept.items() if v}) + "#add-notice"
+        value = points.strip()
+        if not value.isdigit() or not 1 <= int(value) <= 48:
+            return back(
+                request,
+                again,
+                f"未录入：“扣分”须为 1–48 的整数，收到 {value or '（空）'}"
+                " (points must be a whole number from 1 to 48)",
+            )
+        if type not in TYPES:
+            return back(request, again, "未录入：请选择违规类型 (choose the notice type)")
         try:
-            _add(request, points, type, at.strip() or None, note.strip() or None)
+            _add(request, int(value), type, at.strip() or None, note.strip() or None)
         except HTTPException as exc:
-            return back(request, "/ledger", str(exc.detail))
+            return back(request, again, f"未录入：{exc.detail}")
         return back(request, "/ledger", "已录入 (saved)")

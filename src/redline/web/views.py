@@ -121,10 +121,11 @@ def back(request: Request, fallback: str, message: str | None = None) -> Redirec
     the text: the notice box shows server-issued messages only)."""
     target = safe_next(request.query_params.get("next") or fallback)
     if message:
-        sep = "&" if "?" in target else "?"
         from urllib.parse import quote
 
+        target, hash_, fragment = target.partition("#")
+        sep = "&" if "?" in target else "?"
         sessions = request.app.state.sessions
         token = sessions.notice_token(getattr(request.state, "session", None), message)
-        target = f"{target}{sep}msg={quote(token)}"
+        target = f"{target}{sep}msg={quote(token)}{hash_}{fragment}"
     return RedirectResponse(target, status_code=303)
