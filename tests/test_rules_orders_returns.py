@@ -99,6 +99,18 @@ CLOSE_ROWS = [
     NEAR("B:不退了，东西我留着", "A:好的，已经帮您撤销退款申请了", id="closes-refund-request"),
     NEAR("B:我拍重复了", "A:您先把多拍的那单取消，我们这边给您备注", id="buyer-closes"),
     NEAR(
+        "B:拍了L想换XL",
+        "A:我帮您把旧订单关掉了，您重新拍一个",
+        "B:啊？关了我还得重新付",
+        "A:已经关了，钱原路退回",
+        id="restated-close",
+    ),
+    MATCH(
+        "B:我的油汀咋给取消了",
+        "A:货到付款的单子我们这边统一取消了，您重新拍一下",
+        id="buyer-complains-first",
+    ),
+    NEAR(
         "A:这款缺货了，需要帮您取消订单吗？",
         "B:好的",
         "A:好的，已经帮您取消了",
@@ -230,6 +242,16 @@ NO_REASON_ROWS = [
         id="free-postage-deducted",
     ),
     NEAR("B:退货寄回去了", "A:收到后全额退款，不会扣任何折旧费哦", id="no-deduction"),
+    MATCH(
+        "B:七天无理由退了，赠品也一起寄回了",
+        "A:赠品和包装的损耗要扣掉一部分，退您1200",
+        id="gift-packaging-loss",
+    ),
+    NEAR(
+        "B:七天无理由退了",
+        "A:赠品没有寄回的话，需要扣除赠品的金额30元哦",
+        id="gift-not-returned",
+    ),
     NEAR("B:退货寄回去了", "A:包邮的运费不会从退款里扣的，放心", id="free-postage-kept"),
     # the 7 days counted from payment instead of from signing
     MATCH("B:我想七天无理由退货", "A:七天是从付款那天开始算的，您已经超过了", id="from-payment"),
