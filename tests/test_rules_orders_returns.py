@@ -135,6 +135,10 @@ def test_close_order_points_default_one(findings):
 
 # --- returns -----------------------------------------------------------------------------
 
+# The learned layer (packs/model, not retrained on these rows) flags a few compliant
+# look-alikes the rules leave alone; test_returns_rules_alone_clean checks the rules.
+MODEL_NOISE = "learned layer flags this look-alike; the rules alone do not"
+
 QUALITY_ROWS = [
     MATCH("B:杯子收到就裂了", "A:退货运费需要您承担哦", id="cracked-buyer-pays"),
     MATCH("B:衣服缝线开了，还有破洞", "A:来回运费需要您自己承担", id="torn-seam-buyer-pays"),
@@ -152,6 +156,8 @@ QUALITY_ROWS = [
     MATCH("B:过期了", "A:没买运费险的话，寄回的运费需要您承担", id="no-insurance-buyer-pays"),
     NEAR("B:东西坏了", "A:没有质量问题的话，运费用户自己承担", id="no-quality-problem"),
     NEAR("B:东西坏了", "A:费质量问题的退货运费自理", id="typo-non-quality"),
+    MATCH("B:杯子收到是碎的", "A:可以退，运费从退款里扣", id="postage-from-refund"),
+    NEAR("B:杯子收到是碎的", "A:可以退，运费不会从退款里扣", id="postage-not-from-refund"),
     # a wrong item is the seller's fault, like a defect
     MATCH(
         "B:我买的粉色，你们发的蓝色", "A:您寄回来我们补发，寄回的运费您先垫着", id="wrong-colour"
@@ -219,6 +225,15 @@ NO_REASON_ROWS = [
     ),
     MATCH("B:T恤拆开试了一下不合适", "A:7天无理由只针对没拆封的哈", id="unopened-only"),
     MATCH("B:41码小了", "A:尺码问题不在七天无理由范围内哦", id="not-in-scope"),
+    MATCH("B:衣服大了想退", "A:可以换货，退的话不行哦", id="exchange-yes-return-no"),
+    MATCH("B:鞋子开胶了", "A:这个我们不给退的，穿过了", id="defect-refused-worn"),
+    NEAR("B:衣服大了想退", "A:拆封不影响七天无理由退货的，放心", id="opening-does-not-matter"),
+    NEAR(
+        "B:面膜拆了用了一片，不喜欢想退",
+        "A:面膜拆封后影响二次销售，不支持七天无理由哦",
+        id="opened-mask-exempt",
+        xfail=MODEL_NOISE,
+    ),
     NEAR("B:收到了不喜欢想退", "A:可以退的亲，您在订单里申请退货就行", id="return-accepted"),
     NEAR(
         "B:面霜用了两次不喜欢想退",
@@ -344,6 +359,13 @@ def test_returns_window_from_time_in_system_text(last_cats, when, hit):
         ),
         pytest.param("签收了就不能退了哦", "2026-09-05T10:00:00+08:00", True, id="refused-inside"),
         pytest.param(
+            "超过七天就不能退了哦，您现在还在期限内可以退",
+            "2026-09-05T10:00:00+08:00",
+            False,
+            id="general-rule-reassurance",
+            marks=pytest.mark.xfail(strict=True, reason=MODEL_NOISE),
+        ),
+        pytest.param(
             "签收了就不能退了哦", "2026-09-13T10:00:00+08:00", False, id="refused-outside"
         ),
     ],
@@ -381,3 +403,45 @@ def test_returns_finding_points(findings):
         if f.category == "returns"
     ]
     assert [(f.severity, f.points) for f in found] == [("violation", 6)]
+
+
+@pytest.fixture(scope="module")
+def rules_guard():
+    from redline.guard.engine import Guard
+
+    return Guard.default(model=False)
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        pytest.param(
+            ["B:面膜拆了用了一片，不喜欢想退", "A:面膜拆封后影响二次销售，不支持七天无理由哦"],
+            id="opened-mask-exempt",
+        ),
+        pytest.param(
+            [
+                system("您的包裹已签收", time=SIGNED_AT),
+                buyer("收到了不喜欢，我想退货", time="2026-09-05T10:00:00+08:00"),
+                agent(
+                    "超过七天就不能退了哦，您现在还在期限内可以退",
+                    time="2026-09-05T10:00:30+08:00",
+                ),
+            ],
+            id="general-rule-reassurance",
+        ),
+        pytest.param(
+            ["B:不想退了", "A:好的，已经帮您把退款申请关闭了"], id="closes-refund-request"
+        ),
+        pytest.param(
+            ["B:收到了想退", "A:仓库收到后就给您退，不会不给退的"], id="refund-after-receipt"
+        ),
+    ],
+)
+def test_returns_rules_alone_clean(rules_guard, messages):
+    from support import make_conv
+
+    conv = make_conv(messages)
+    last = len(conv.messages) - 1
+    cats = {f.category for f in rules_guard.check(conv) if f.message == last}
+    assert not cats & {"returns", "close_order"}
