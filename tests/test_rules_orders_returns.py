@@ -94,6 +94,9 @@ CLOSE_ROWS = [
     MATCH(
         "B:什么时候发？", "A:订单已经关闭啦，库存出了点问题，麻烦您重新下单", id="already-closed"
     ),
+    MATCH("B:我这单什么时候发", "A:这边把订单给您撤了，重新拍一单吧", id="che-le"),
+    MATCH("B:什么时候发", "A:缺货了，系统里我已经手动关闭订单了", id="manual-close-in-system"),
+    NEAR("B:能取消吗", "A:您这单已经发货了，取消不了哦", id="cannot-cancel-shipped"),
     NEAR("B:什么时候发货？", "A:这边没有权限随意关闭交易，您可以自己取消", id="no-authority"),
     NEAR("B:订单怎么没了", "A:订单是超时未付款，系统自动关闭的哦", id="system-timeout"),
     NEAR("B:不退了，东西我留着", "A:好的，已经帮您撤销退款申请了", id="closes-refund-request"),
@@ -157,6 +160,12 @@ QUALITY_ROWS = [
     NEAR("B:东西坏了", "A:没有质量问题的话，运费用户自己承担", id="no-quality-problem"),
     NEAR("B:东西坏了", "A:费质量问题的退货运费自理", id="typo-non-quality"),
     MATCH("B:杯子收到是碎的", "A:可以退，运费从退款里扣", id="postage-from-refund"),
+    MATCH("B:杯子收到就裂了", "A:运费我们出一半，您出一半", id="half-postage"),
+    NEAR(
+        "B:杯子收到就裂了",
+        "A:您先垫付运费寄回，我们收到后把运费补给您",
+        id="advance-reimbursed",
+    ),
     NEAR("B:杯子收到是碎的", "A:可以退，运费不会从退款里扣", id="postage-not-from-refund"),
     # a wrong item is the seller's fault, like a defect
     MATCH(
@@ -226,6 +235,13 @@ NO_REASON_ROWS = [
     MATCH("B:T恤拆开试了一下不合适", "A:7天无理由只针对没拆封的哈", id="unopened-only"),
     MATCH("B:41码小了", "A:尺码问题不在七天无理由范围内哦", id="not-in-scope"),
     MATCH("B:衣服大了想退", "A:可以换货，退的话不行哦", id="exchange-yes-return-no"),
+    MATCH("B:收到了不喜欢，想退", "A:我们这边只接受质量问题退货哦", id="quality-only"),
+    MATCH("B:收到了不喜欢，想退", "A:唔可以退货㗎亲", id="cantonese-refusal"),
+    MATCH("B:收到了不喜欢，想退", "A:退的话只能退您一半哦", id="half-refund"),
+    NEAR("B:定金能退吗", "A:亲，定金是不退的哦", id="deposit-not-refunded"),
+    NEAR(
+        "B:不喜欢", "A:亲，不喜欢的话可以七天无理由退，运费您这边出哦", id="dislike-buyer-postage"
+    ),
     MATCH("B:鞋子开胶了", "A:这个我们不给退的，穿过了", id="defect-refused-worn"),
     NEAR("B:衣服大了想退", "A:拆封不影响七天无理由退货的，放心", id="opening-does-not-matter"),
     NEAR(
