@@ -97,6 +97,9 @@ CLOSE_ROWS = [
     MATCH("B:我这单什么时候发", "A:这边把订单给您撤了，重新拍一单吧", id="che-le"),
     MATCH("B:什么时候发", "A:缺货了，系统里我已经手动关闭订单了", id="manual-close-in-system"),
     NEAR("B:能取消吗", "A:您这单已经发货了，取消不了哦", id="cannot-cancel-shipped"),
+    NEAR("B:地址写错了", "A:这边建议您取消订单重新购买呢", id="advises-buyer"),
+    NEAR("B:还能取消吗", "A:已经发货的取消订单会进行拦截", id="cancel-as-noun"),
+    NEAR("B:怎么没发货", "A:因为您这个是发货后取消订单的呢", id="yinwei-not-actor"),
     NEAR("B:什么时候发货？", "A:这边没有权限随意关闭交易，您可以自己取消", id="no-authority"),
     NEAR("B:订单怎么没了", "A:订单是超时未付款，系统自动关闭的哦", id="system-timeout"),
     NEAR("B:不退了，东西我留着", "A:好的，已经帮您撤销退款申请了", id="closes-refund-request"),
@@ -239,6 +242,15 @@ NO_REASON_ROWS = [
     MATCH("B:收到了不喜欢，想退", "A:唔可以退货㗎亲", id="cantonese-refusal"),
     MATCH("B:收到了不喜欢，想退", "A:退的话只能退您一半哦", id="half-refund"),
     NEAR("B:定金能退吗", "A:亲，定金是不退的哦", id="deposit-not-refunded"),
+    NEAR("B:衣服大了想退", "A:换货的话只能换一模一样的哦", id="exchange-constraint"),
+    NEAR("B:不想退了", "A:上门取件的时候和师傅说不退货了就可以", id="buyer-cancels-return"),
+    NEAR(
+        "B:柜子装好了，不喜欢想退",
+        "A:已经安装过的商品影响二次销售，不能退哦",
+        id="installed",
+        xfail=MODEL_NOISE,
+    ),
+    MATCH("B:柜子还没组装，尺寸大了想退", "A:家具类不能退的哦", id="not-assembled-refused"),
     NEAR(
         "B:不喜欢", "A:亲，不喜欢的话可以七天无理由退，运费您这边出哦", id="dislike-buyer-postage"
     ),
@@ -445,6 +457,9 @@ def rules_guard():
                 ),
             ],
             id="general-rule-reassurance",
+        ),
+        pytest.param(
+            ["B:柜子装好了，不喜欢想退", "A:已经安装过的商品影响二次销售，不能退哦"], id="installed"
         ),
         pytest.param(
             ["B:不想退了", "A:好的，已经帮您把退款申请关闭了"], id="closes-refund-request"
