@@ -83,6 +83,45 @@ CLOSE_ROWS = [
     NEAR("B:我拍错了", "A:您可以在我的订单里自行取消哦", id="asks-buyer-to-cancel"),
     NEAR("B:这个颜色我再考虑一下", "A:需要我帮您取消订单吗？", id="offer-question"),
     NEAR(COLLEAGUE, "A:不好意思，我们不能帮您关闭订单，请下单人自己取消哦", id="colleague-refused"),
+    # any close verb, the agent (or 已经) as actor, the order named before or after
+    MATCH("B:什么时候发货？", "A:缺货了，我们这边已经把您的订单关了", id="order-named-before"),
+    MATCH("B:地址填错了能改吗", "A:改不了的，我直接给您关单了，您重新拍一个", id="guandan"),
+    MATCH("B:我秒杀拍了三单", "A:限购一件哈，多拍的那两单我已经qu消了", id="pinyin-qu"),
+    MATCH(COLLEAGUE, "A:好的亲，已经帮您关好了", id="guanhao-colleague"),
+    MATCH("B:點解我張單冇咗", "A:你張單我幫你guan咗啦，你重新拍過啦", id="cantonese-guan"),
+    MATCH("B:我的单呢", "A:看你一直没付，以为你不要了，我就给关了", id="assumed-unwanted"),
+    MATCH("B:我昨晚拍的电烤箱呢", "A:那个标错价了，这单我们这边已经关闭交易了", id="closed-trade"),
+    MATCH(
+        "B:什么时候发？", "A:订单已经关闭啦，库存出了点问题，麻烦您重新下单", id="already-closed"
+    ),
+    MATCH("B:我这单什么时候发", "A:这边把订单给您撤了，重新拍一单吧", id="che-le"),
+    MATCH("B:什么时候发", "A:缺货了，系统里我已经手动关闭订单了", id="manual-close-in-system"),
+    NEAR("B:能取消吗", "A:您这单已经发货了，取消不了哦", id="cannot-cancel-shipped"),
+    NEAR("B:地址写错了", "A:这边建议您取消订单重新购买呢", id="advises-buyer"),
+    NEAR("B:还能取消吗", "A:已经发货的取消订单会进行拦截", id="cancel-as-noun"),
+    NEAR("B:怎么没发货", "A:因为您这个是发货后取消订单的呢", id="yinwei-not-actor"),
+    NEAR("B:什么时候发货？", "A:这边没有权限随意关闭交易，您可以自己取消", id="no-authority"),
+    NEAR("B:订单怎么没了", "A:订单是超时未付款，系统自动关闭的哦", id="system-timeout"),
+    NEAR("B:不退了，东西我留着", "A:好的，已经帮您撤销退款申请了", id="closes-refund-request"),
+    NEAR("B:我拍重复了", "A:您先把多拍的那单取消，我们这边给您备注", id="buyer-closes"),
+    NEAR(
+        "B:拍了L想换XL",
+        "A:我帮您把旧订单关掉了，您重新拍一个",
+        "B:啊？关了我还得重新付",
+        "A:已经关了，钱原路退回",
+        id="restated-close",
+    ),
+    MATCH(
+        "B:我的油汀咋给取消了",
+        "A:货到付款的单子我们这边统一取消了，您重新拍一下",
+        id="buyer-complains-first",
+    ),
+    NEAR(
+        "A:这款缺货了，需要帮您取消订单吗？",
+        "B:好的",
+        "A:好的，已经帮您取消了",
+        id="buyer-confirmed-offer",
+    ),
 ]
 
 
@@ -102,6 +141,10 @@ def test_close_order_points_default_one(findings):
 
 # --- returns -----------------------------------------------------------------------------
 
+# The learned layer (packs/model, not retrained on these rows) flags a few compliant
+# look-alikes the rules leave alone; test_returns_rules_alone_clean checks the rules.
+MODEL_NOISE = "learned layer flags this look-alike; the rules alone do not"
+
 QUALITY_ROWS = [
     MATCH("B:杯子收到就裂了", "A:退货运费需要您承担哦", id="cracked-buyer-pays"),
     MATCH("B:衣服缝线开了，还有破洞", "A:来回运费需要您自己承担", id="torn-seam-buyer-pays"),
@@ -119,6 +162,34 @@ QUALITY_ROWS = [
     MATCH("B:过期了", "A:没买运费险的话，寄回的运费需要您承担", id="no-insurance-buyer-pays"),
     NEAR("B:东西坏了", "A:没有质量问题的话，运费用户自己承担", id="no-quality-problem"),
     NEAR("B:东西坏了", "A:费质量问题的退货运费自理", id="typo-non-quality"),
+    MATCH("B:杯子收到是碎的", "A:可以退，运费从退款里扣", id="postage-from-refund"),
+    MATCH("B:杯子收到就裂了", "A:运费我们出一半，您出一半", id="half-postage"),
+    NEAR(
+        "B:杯子收到就裂了",
+        "A:您先垫付运费寄回，我们收到后把运费补给您",
+        id="advance-reimbursed",
+    ),
+    NEAR("B:杯子收到是碎的", "A:可以退，运费不会从退款里扣", id="postage-not-from-refund"),
+    # a wrong item is the seller's fault, like a defect
+    MATCH(
+        "B:我买的粉色，你们发的蓝色", "A:您寄回来我们补发，寄回的运费您先垫着", id="wrong-colour"
+    ),
+    NEAR(
+        "B:我买的粉色，你们发的蓝色",
+        "A:非常抱歉，我们安排上门取件，运费我们承担",
+        id="wrong-colour-seller-pays",
+    ),
+    # refusing a defective item, or sending the buyer to the courier
+    MATCH(
+        "B:奶瓶收到就裂了一道缝",
+        "A:应该是快递摔的，您找快递理赔吧，我们这边不给退的",
+        id="courier-push",
+    ),
+    NEAR(
+        "B:奶瓶收到就裂了一道缝",
+        "A:非常抱歉，我们这边联系快递理赔，给您补发一个新的",
+        id="seller-handles-courier",
+    ),
 ]
 
 
@@ -142,6 +213,94 @@ NO_REASON_ROWS = [
         "B:我想七天无理由退货", "A:可以的，七天无理由退货会全额退款，不扣任何费用", id="full-refund"
     ),
     NEAR("B:运费怎么退", "A:退款按商品金额200元退，运费不退哦", id="shipping-not-refunded"),
+    # a refusal with any verb, for goods the buyer has received
+    MATCH(
+        "B:收到了不太喜欢，能退吗", "A:不喜欢是不能退的哈，只有质量问题才给退", id="dislike-refused"
+    ),
+    MATCH(
+        "B:鞋子小了想退，只在地毯上试了一下",
+        "A:鞋盒都拆了就不能退了呀，只能给您换码",
+        id="opened-box",
+    ),
+    MATCH(
+        "B:裙子试了一下不合适，吊牌都在，想退",
+        "A:试穿过的衣服我们是不退的哦，穿过就没法二次销售了",
+        id="tried-on",
+    ),
+    MATCH("B:41码小了，直接退", "A:尺码问题只能换不能退哦", id="only-exchange"),
+    MATCH("B:童装收到了颜色不喜欢，能退吗", "A:童装我们家都是不退的哦", id="category-never"),
+    MATCH("B:收到了我想退货", "A:亲，签收了就不支持退了哦", id="signed-no-return"),
+    MATCH(
+        "B:收到了还没拆箱，想退",
+        "A:这款是618活动商品，不参与七天无理由退货的哦",
+        id="promo-not-in-7-day",
+    ),
+    MATCH("B:T恤拆开试了一下不合适", "A:7天无理由只针对没拆封的哈", id="unopened-only"),
+    MATCH("B:41码小了", "A:尺码问题不在七天无理由范围内哦", id="not-in-scope"),
+    MATCH("B:衣服大了想退", "A:可以换货，退的话不行哦", id="exchange-yes-return-no"),
+    MATCH("B:收到了不喜欢，想退", "A:我们这边只接受质量问题退货哦", id="quality-only"),
+    MATCH("B:收到了不喜欢，想退", "A:唔可以退货㗎亲", id="cantonese-refusal"),
+    MATCH("B:不喜欢想退", "A:亲 这个tui不了哦", id="pinyin-tui"),
+    MATCH("B:不喜欢想退", "A:亲 退huo不支持哦", id="pinyin-huo"),
+    MATCH("B:收到了不喜欢，想退", "A:退的话只能退您一半哦", id="half-refund"),
+    NEAR("B:定金能退吗", "A:亲，定金是不退的哦", id="deposit-not-refunded"),
+    NEAR("B:衣服大了想退", "A:换货的话只能换一模一样的哦", id="exchange-constraint"),
+    NEAR("B:不想退了", "A:上门取件的时候和师傅说不退货了就可以", id="buyer-cancels-return"),
+    NEAR(
+        "B:柜子装好了，不喜欢想退",
+        "A:已经安装过的商品影响二次销售，不能退哦",
+        id="installed",
+        xfail=MODEL_NOISE,
+    ),
+    MATCH("B:柜子还没组装，尺寸大了想退", "A:家具类不能退的哦", id="not-assembled-refused"),
+    NEAR(
+        "B:不喜欢", "A:亲，不喜欢的话可以七天无理由退，运费您这边出哦", id="dislike-buyer-postage"
+    ),
+    MATCH("B:鞋子开胶了", "A:这个我们不给退的，穿过了", id="defect-refused-worn"),
+    NEAR("B:衣服大了想退", "A:拆封不影响七天无理由退货的，放心", id="opening-does-not-matter"),
+    NEAR(
+        "B:面膜拆了用了一片，不喜欢想退",
+        "A:面膜拆封后影响二次销售，不支持七天无理由哦",
+        id="opened-mask-exempt",
+        xfail=MODEL_NOISE,
+    ),
+    NEAR("B:收到了不喜欢想退", "A:可以退的亲，您在订单里申请退货就行", id="return-accepted"),
+    NEAR(
+        "B:面霜用了两次不喜欢想退",
+        "A:面霜已经拆封使用过了，不支持七天无理由哦",
+        id="opened-cosmetic",
+    ),
+    NEAR("B:衣服洗过一次，能退吗", "A:洗过的衣服影响二次销售，不能退哦", id="washed"),
+    NEAR("B:刻字的杯子收到了不想要了", "A:刻字定制的商品不能退哦", id="engraved"),
+    NEAR("B:退货运费能退吗", "A:七天无理由退货运费是不退的哈", id="postage-not-refunded"),
+    NEAR("B:收到了想退", "A:不会不给退的，仓库收到后就给您退款", id="refund-after-receipt"),
+    # deductions named before the verb, and free-shipping postage taken back
+    MATCH(
+        "B:退货寄回去了",
+        "A:退款给您退140，有28块是折旧和吊牌费需要扣掉的",
+        id="fee-before-deduct",
+    ),
+    MATCH("B:怎么只退150", "A:退货要扣18元的包装损耗费哦", id="packaging-loss"),
+    MATCH(
+        "B:七天无理由退货寄回去了",
+        "A:仓库签收后给您退156，当初包邮发给您的12块运费要扣掉的",
+        id="free-postage-deducted",
+    ),
+    NEAR("B:退货寄回去了", "A:收到后全额退款，不会扣任何折旧费哦", id="no-deduction"),
+    MATCH(
+        "B:七天无理由退了，赠品也一起寄回了",
+        "A:赠品和包装的损耗要扣掉一部分，退您1200",
+        id="gift-packaging-loss",
+    ),
+    NEAR(
+        "B:七天无理由退了",
+        "A:赠品没有寄回的话，需要扣除赠品的金额30元哦",
+        id="gift-not-returned",
+    ),
+    NEAR("B:退货寄回去了", "A:包邮的运费不会从退款里扣的，放心", id="free-postage-kept"),
+    # the 7 days counted from payment instead of from signing
+    MATCH("B:我想七天无理由退货", "A:七天是从付款那天开始算的，您已经超过了", id="from-payment"),
+    NEAR("B:七天怎么算", "A:七天无理由是从签收那天开始算的哦", id="from-signing"),
 ]
 
 
@@ -201,6 +360,55 @@ def test_returns_window_from_time_in_system_text(last_cats, when, hit):
     assert ("returns" in last_cats(window(when, signed=signed))) is hit
 
 
+@pytest.mark.parametrize(
+    ("text", "when", "hit"),
+    [
+        pytest.param(
+            "唔好意思 已經過咗退貨期喇 退唔到",
+            "2026-09-07T10:00:00+08:00",
+            True,
+            id="cantonese-inside",
+        ),
+        pytest.param(
+            "唔好意思 已經過咗退貨期喇 退唔到",
+            "2026-09-14T10:00:00+08:00",
+            False,
+            id="cantonese-outside",
+        ),
+        pytest.param(
+            "签收时间已经超了，七天无理由申请不了",
+            "2026-09-06T10:00:00+08:00",
+            True,
+            id="signing-passed-inside",
+        ),
+        pytest.param(
+            "签收时间已经超了，七天无理由申请不了",
+            "2026-09-12T10:00:00+08:00",
+            False,
+            id="signing-passed-outside",
+        ),
+        pytest.param("签收了就不能退了哦", "2026-09-05T10:00:00+08:00", True, id="refused-inside"),
+        pytest.param(
+            "超过七天就不能退了哦，您现在还在期限内可以退",
+            "2026-09-05T10:00:00+08:00",
+            False,
+            id="general-rule-reassurance",
+            marks=pytest.mark.xfail(strict=True, reason=MODEL_NOISE),
+        ),
+        pytest.param(
+            "签收了就不能退了哦", "2026-09-13T10:00:00+08:00", False, id="refused-outside"
+        ),
+    ],
+)
+def test_returns_refusal_depends_on_window(last_cats, text, when, hit):
+    msgs = [
+        system("您的包裹已签收", time=SIGNED_AT),
+        buyer("收到了不喜欢，我想退货", time=when),
+        agent(text, time=when.replace(":00+", ":30+")),
+    ]
+    assert ("returns" in last_cats(msgs)) is hit
+
+
 def test_returns_window_outside_refusal_is_truthful(last_cats):
     msgs = [
         system("您的包裹已签收", time=SIGNED_AT),
@@ -225,3 +433,48 @@ def test_returns_finding_points(findings):
         if f.category == "returns"
     ]
     assert [(f.severity, f.points) for f in found] == [("violation", 6)]
+
+
+@pytest.fixture(scope="module")
+def rules_guard():
+    from redline.guard.engine import Guard
+
+    return Guard.default(model=False)
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        pytest.param(
+            ["B:面膜拆了用了一片，不喜欢想退", "A:面膜拆封后影响二次销售，不支持七天无理由哦"],
+            id="opened-mask-exempt",
+        ),
+        pytest.param(
+            [
+                system("您的包裹已签收", time=SIGNED_AT),
+                buyer("收到了不喜欢，我想退货", time="2026-09-05T10:00:00+08:00"),
+                agent(
+                    "超过七天就不能退了哦，您现在还在期限内可以退",
+                    time="2026-09-05T10:00:30+08:00",
+                ),
+            ],
+            id="general-rule-reassurance",
+        ),
+        pytest.param(
+            ["B:柜子装好了，不喜欢想退", "A:已经安装过的商品影响二次销售，不能退哦"], id="installed"
+        ),
+        pytest.param(
+            ["B:不想退了", "A:好的，已经帮您把退款申请关闭了"], id="closes-refund-request"
+        ),
+        pytest.param(
+            ["B:收到了想退", "A:仓库收到后就给您退，不会不给退的"], id="refund-after-receipt"
+        ),
+    ],
+)
+def test_returns_rules_alone_clean(rules_guard, messages):
+    from support import make_conv
+
+    conv = make_conv(messages)
+    last = len(conv.messages) - 1
+    cats = {f.category for f in rules_guard.check(conv) if f.message == last}
+    assert not cats & {"returns", "close_order"}
