@@ -69,8 +69,21 @@ PROMISE_ROWS = [
         id="long-reply-mentions-baoyou",
     ),
     # a named day said as a plain fact
-    MATCH(ARRIVE, "A:明天就给您寄出去", id="bare-ship-tomorrow"),
-    MATCH(ARRIVE, "A:今天下午就给您发走", id="bare-ship-this-afternoon"),
+    MATCH(ARRIVE, "A:讲好周六到就周六到", id="bare-insisted-day"),
+    # a ship day the shop cannot keep: presale, out of stock, still being made
+    MATCH(
+        "S:商品信息：该商品为预售，付款后20天内发货",
+        "B:能快点发吗",
+        "A:放心，明天就给您寄出去",
+        id="presale-ship-tomorrow",
+    ),
+    MATCH(
+        "B:什么时候发",
+        "A:亲，这款缺货，工厂下周才到货",
+        "B:我等不了",
+        "A:今天下午就给您发走",
+        id="out-of-stock-ship-today",
+    ),
     MATCH(ARRIVE, "A:后天上午就到您手上了", id="bare-arrive-day-after"),
     # a day vouched for: 耽误不了, 不会晚, 到不了我赔
     MATCH(ARRIVE, "A:周五中午之前给您送到 耽误不了", id="reassured-noon"),
@@ -94,6 +107,12 @@ def test_promise(last_cats, messages, hit):
 # learned layer (trained before these frames) still flags some of them after a
 # delivery question; that is the model's to fix at the next `make model`.
 PROMISE_RULES_NEAR = [
+    NEAR(
+        "S:商品信息：现货，付款后48小时内发货",
+        "B:啥时候能发",
+        "A:放心，今天下午就给您发走",
+        id="in-stock-ship-today",
+    ),
     NEAR(ARRIVE, "A:如果今天能发出，明天就能到", id="conditional"),
     NEAR(ARRIVE, "A:最快后天就到，偏远地区会慢一些", id="fastest-day"),
     NEAR(ARRIVE, "A:工厂那边周二就到货了，到货给您安排", id="stock-arrives"),
@@ -200,6 +219,8 @@ EXTORTION_ROWS = [
     MATCH("A:亲，有什么可以帮您", "B:给我发个红包 我就改成好评", id="red-packet-no-sum"),
     MATCH("A:亲，有什么可以帮您", "B:差评删掉可以 你退我一半的钱", id="half-back"),
     MATCH("B:我要给差评", "A:亲 抱歉", "B:最少也得500 不然差评加投诉", id="minimum-sum"),
+    MATCH("B:给我100块 我就删差评", "A:亲 这个不行的", "B:少废话 就要100", id="repeated-sum"),
+    NEAR("B:好评已经给了", "A:谢谢亲", "B:我就要两件 一起发", id="quantity-not-sum"),
     NEAR(
         "A:亲，有什么可以帮您",
         "B:杯子碎了 补偿我20块 在订单里申请就行 评价我照实写",
