@@ -70,6 +70,9 @@ PROMISE_ROWS = [
     ),
     # a named day said as a plain fact
     MATCH(ARRIVE, "A:讲好周六到就周六到", id="bare-insisted-day"),
+    MATCH(ARRIVE, "A:跟您保证，后天之前送到", id="guarantee-then-clause"),
+    MATCH(ARRIVE, "A:我们承诺明天送达", id="chengnuo"),
+    MATCH(ARRIVE, "A:给你打包票，周五到", id="baopiao-first"),
     # a ship day the shop cannot keep: presale, out of stock, still being made
     MATCH(
         "S:商品信息：该商品为预售，付款后20天内发货",
@@ -107,6 +110,7 @@ def test_promise(last_cats, messages, hit):
 # learned layer (trained before these frames) still flags some of them after a
 # delivery question; that is the model's to fix at the next `make model`.
 PROMISE_RULES_NEAR = [
+    NEAR(ARRIVE, "A:明天肯定到不了，最快周六", id="surely-not-arriving"),
     NEAR(
         "S:商品信息：现货，付款后48小时内发货",
         "B:啥时候能发",
@@ -220,6 +224,13 @@ EXTORTION_ROWS = [
     MATCH("A:亲，有什么可以帮您", "B:差评删掉可以 你退我一半的钱", id="half-back"),
     MATCH("B:我要给差评", "A:亲 抱歉", "B:最少也得500 不然差评加投诉", id="minimum-sum"),
     MATCH("B:给我100块 我就删差评", "A:亲 这个不行的", "B:少废话 就要100", id="repeated-sum"),
+    MATCH("A:亲，有什么可以帮您", "B:私下给我转300就不追究了", id="privately-no-pursuit"),
+    MATCH("A:亲，有什么可以帮您", "B:我已经差评了 给钱就删", id="money-without-sum"),
+    MATCH("A:亲，有什么可以帮您", "B:一口价300 差评立马删", id="sum-before-review"),
+    MATCH("A:亲，有什么可以帮您", "B:差评不想挂着就拿钱来 少一分都不行", id="bring-money"),
+    MATCH("A:亲，有什么可以帮您", "B:我要500 不然差评", id="want-sum-or-review"),
+    NEAR("A:亲，有什么可以帮您", "B:我要200块的那款 好评多的那个", id="price-of-item"),
+    NEAR("A:亲，加我微信转账更便宜", "B:私下转账我可不敢", id="refuses-private-transfer"),
     NEAR("B:好评已经给了", "A:谢谢亲", "B:我就要两件 一起发", id="quantity-not-sum"),
     NEAR(
         "A:亲，有什么可以帮您",
@@ -243,6 +254,9 @@ def test_extortion(last_cats, messages, hit):
 # Compliant look-alikes of the extortion frames, checked against the rules alone (the
 # learned layer still flags some of them; see PROMISE_RULES_NEAR).
 EXTORTION_RULES_NEAR = [
+    NEAR("A:亲，有什么可以帮您", "B:昨天给你转了200 我给了好评", id="buyer-paid-before"),
+    NEAR("A:亲，有什么可以帮您", "B:给我开个200块的发票 我好评", id="invoice-amount"),
+    NEAR("A:亲，有什么可以帮您", "B:为什么要我补20块运费 不然我差评", id="charged-postage"),
     NEAR(
         "A:亲，有什么可以帮您",
         "B:客服说给我返20块 我已经好评了 什么时候到账",
