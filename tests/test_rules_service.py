@@ -73,6 +73,13 @@ PROMISE_ROWS = [
     MATCH(ARRIVE, "A:跟您保证，后天之前送到", id="guarantee-then-clause"),
     MATCH(ARRIVE, "A:我们承诺明天送达", id="chengnuo"),
     MATCH(ARRIVE, "A:给你打包票，周五到", id="baopiao-first"),
+    MATCH(ARRIVE, "A:包邮的亲 明天必达", id="bida"),
+    MATCH(ARRIVE, "A:您明天就能收到了", id="bare-receive-tomorrow"),
+    MATCH(ARRIVE, "A:24小时内保证送到", id="guaranteed-hours"),
+    MATCH(ARRIVE, "A:后天到，我拍胸脯保证", id="vouched-after"),
+    MATCH(ARRIVE, "A:明天到，100%", id="hundred-percent-after"),
+    MATCH(ARRIVE, "A:It'll be there tomorrow, promise", id="english-promise-after"),
+    NEAR(ARRIVE, "A:我们保证48小时内发货，一般3天到", id="guaranteed-ship-window"),
     # a ship day the shop cannot keep: presale, out of stock, still being made
     MATCH(
         "S:商品信息：该商品为预售，付款后20天内发货",
@@ -110,6 +117,8 @@ def test_promise(last_cats, messages, hit):
 # learned layer (trained before these frames) still flags some of them after a
 # delivery question; that is the model's to fix at the next `make model`.
 PROMISE_RULES_NEAR = [
+    NEAR(ARRIVE, "A:明天到货，保证新鲜", id="stock-arrives-fresh"),
+    NEAR(ARRIVE, "A:快递员说明天就能送到", id="courier-said"),
     NEAR(ARRIVE, "A:明天肯定到不了，最快周六", id="surely-not-arriving"),
     NEAR(
         "S:商品信息：现货，付款后48小时内发货",
@@ -229,6 +238,10 @@ EXTORTION_ROWS = [
     MATCH("A:亲，有什么可以帮您", "B:一口价300 差评立马删", id="sum-before-review"),
     MATCH("A:亲，有什么可以帮您", "B:差评不想挂着就拿钱来 少一分都不行", id="bring-money"),
     MATCH("A:亲，有什么可以帮您", "B:我要500 不然差评", id="want-sum-or-review"),
+    MATCH("A:亲，有什么可以帮您", "B:zhuan我100 好评", id="pinyin-transfer"),
+    MATCH("A:亲，有什么可以帮您", "B:要么赔钱要么差评", id="either-money-or-review"),
+    MATCH("A:亲，有什么可以帮您", "B:红包给我 我就给五星", id="red-packet-first"),
+    NEAR("A:亲，有什么可以帮您", "B:要么给我退货要么我去投诉", id="either-return-or-complain"),
     NEAR("A:亲，有什么可以帮您", "B:我要200块的那款 好评多的那个", id="price-of-item"),
     NEAR("A:亲，加我微信转账更便宜", "B:私下转账我可不敢", id="refuses-private-transfer"),
     NEAR("B:好评已经给了", "A:谢谢亲", "B:我就要两件 一起发", id="quantity-not-sum"),
