@@ -241,6 +241,21 @@ EXTORTION_ROWS = [
     MATCH("A:亲，有什么可以帮您", "B:zhuan我100 好评", id="pinyin-transfer"),
     MATCH("A:亲，有什么可以帮您", "B:要么赔钱要么差评", id="either-money-or-review"),
     MATCH("A:亲，有什么可以帮您", "B:红包给我 我就给五星", id="red-packet-first"),
+    MATCH(
+        "A:亲，有什么可以帮您", "B:标签不合格 假一赔十 不然我就向12315投诉", id="statutory-multiple"
+    ),
+    MATCH("A:亲，有什么可以帮您", "B:我要求十倍赔偿 否则直接举报到工商", id="tenfold-or-regulator"),
+    MATCH(
+        "A:亲，有什么可以帮您", "B:我不想走平台 直接微信转我50就行 不然差评", id="refuses-platform"
+    ),
+    MATCH("A:亲，有什么可以帮您", "B:返现50 好评 不返就差评", id="no-rebate-threat"),
+    MATCH(
+        "A:亲，有什么可以帮您",
+        "B:compensate me 300 or I will post it on xiaohongshu",
+        id="english-compensate",
+    ),
+    NEAR("A:亲，有什么可以帮您", "B:我要在平台上申请假一赔十", id="statutory-claim-on-platform"),
+    NEAR("A:亲，有什么可以帮您", "B:给差评了 199买的东西一天就坏", id="price-in-complaint"),
     NEAR("A:亲，有什么可以帮您", "B:要么给我退货要么我去投诉", id="either-return-or-complain"),
     NEAR("A:亲，有什么可以帮您", "B:我要200块的那款 好评多的那个", id="price-of-item"),
     NEAR("A:亲，加我微信转账更便宜", "B:私下转账我可不敢", id="refuses-private-transfer"),
@@ -267,6 +282,9 @@ def test_extortion(last_cats, messages, hit):
 # Compliant look-alikes of the extortion frames, checked against the rules alone (the
 # learned layer still flags some of them; see PROMISE_RULES_NEAR).
 EXTORTION_RULES_NEAR = [
+    NEAR("A:亲，有什么可以帮您", "B:给我优惠20 我就好评", id="discount-bargain"),
+    NEAR("A:亲，有什么可以帮您", "B:打我电话13800138000 不然我投诉", id="phone-number"),
+    NEAR("A:亲，有什么可以帮您", "B:我付款200多 东西就这样 差评", id="paid-price-and-review"),
     NEAR("A:亲，有什么可以帮您", "B:昨天给你转了200 我给了好评", id="buyer-paid-before"),
     NEAR("A:亲，有什么可以帮您", "B:给我开个200块的发票 我好评", id="invoice-amount"),
     NEAR("A:亲，有什么可以帮您", "B:为什么要我补20块运费 不然我差评", id="charged-postage"),
