@@ -74,6 +74,7 @@ PROMISE_ROWS = [
     MATCH(ARRIVE, "A:我们承诺明天送达", id="chengnuo"),
     MATCH(ARRIVE, "A:给你打包票，周五到", id="baopiao-first"),
     MATCH(ARRIVE, "A:包邮的亲 明天必达", id="bida"),
+    MATCH("B:啥时候到", "A:我帮您查了 明天一定送到", id="checked-then-guaranteed"),
     MATCH(ARRIVE, "A:您明天就能收到了", id="bare-receive-tomorrow"),
     MATCH(ARRIVE, "A:24小时内保证送到", id="guaranteed-hours"),
     MATCH(ARRIVE, "A:后天到，我拍胸脯保证", id="vouched-after"),
@@ -282,6 +283,7 @@ def test_extortion(last_cats, messages, hit):
 # Compliant look-alikes of the extortion frames, checked against the rules alone (the
 # learned layer still flags some of them; see PROMISE_RULES_NEAR).
 EXTORTION_RULES_NEAR = [
+    NEAR("A:亲，有什么可以帮您", "B:给我补发 万一再坏了 我就差评", id="wanyi-not-a-sum"),
     NEAR("A:亲，有什么可以帮您", "B:给我优惠20 我就好评", id="discount-bargain"),
     NEAR("A:亲，有什么可以帮您", "B:打我电话13800138000 不然我投诉", id="phone-number"),
     NEAR("A:亲，有什么可以帮您", "B:我付款200多 东西就这样 差评", id="paid-price-and-review"),
