@@ -234,6 +234,7 @@ EXTORTION_ROWS = [
     MATCH("A:亲，有什么可以帮您", "B:差评删掉可以 你退我一半的钱", id="half-back"),
     MATCH("B:我要给差评", "A:亲 抱歉", "B:最少也得500 不然差评加投诉", id="minimum-sum"),
     MATCH("B:给我100块 我就删差评", "A:亲 这个不行的", "B:少废话 就要100", id="repeated-sum"),
+    MATCH("B:差评已经写了", "A:亲 抱歉", "B:说白了就是要300 不给就一直挂着", id="just-want-sum"),
     MATCH("A:亲，有什么可以帮您", "B:私下给我转300就不追究了", id="privately-no-pursuit"),
     MATCH("A:亲，有什么可以帮您", "B:我已经差评了 给钱就删", id="money-without-sum"),
     MATCH("A:亲，有什么可以帮您", "B:一口价300 差评立马删", id="sum-before-review"),
