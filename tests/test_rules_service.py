@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from support import MATCH, NEAR
+from redline.guard.engine import Guard
+from support import MATCH, NEAR, make_conv
 
 Q = "B:这款怎么样？"
 
@@ -50,12 +51,107 @@ PROMISE_ROWS = [
         "A:今天下单一定尽快发货，到货时间以快递为准",
         id="ship-asap",
     ),
+    # certainty in other words: 准/保准/一准儿/必, pinyin and English, Cantonese 实
+    MATCH(ARRIVE, "A:放心，明儿准到您家", id="dialect-zhun"),
+    MATCH(ARRIVE, "A:下单后第二天保准送到", id="baozhun-next-day"),
+    MATCH(ARRIVE, "A:11月20号准时送到您手上", id="date-on-time"),
+    MATCH(ARRIVE, "A:聽日實到，唔使擔心", id="cantonese-shi"),
+    MATCH(ARRIVE, "A:周六前bi到", id="pinyin-bi"),
+    MATCH(ARRIVE, "A:加急发 周二前sure到", id="english-sure"),
+    MATCH(ARRIVE, "A:从本地仓发，3天必到", id="n-days-bi"),
+    MATCH(ARRIVE, "A:保证5天内送到", id="guaranteed-within-days"),
+    MATCH(ARRIVE, "A:国庆之前一定送到您手上", id="festival"),
+    MATCH(ARRIVE, "A:生日前一天肯定能收到 放心", id="event-day-before"),
+    MATCH(ARRIVE, "A:包你后天收到", id="bao-ni"),
+    MATCH(
+        ARRIVE,
+        "A:亲 青海不在包邮范围 运费按模板收 今天付款 周四一定能到",
+        id="long-reply-mentions-baoyou",
+    ),
+    # a named day said as a plain fact
+    MATCH(ARRIVE, "A:讲好周六到就周六到", id="bare-insisted-day"),
+    MATCH(ARRIVE, "A:跟您保证，后天之前送到", id="guarantee-then-clause"),
+    MATCH(ARRIVE, "A:我们承诺明天送达", id="chengnuo"),
+    MATCH(ARRIVE, "A:给你打包票，周五到", id="baopiao-first"),
+    MATCH(ARRIVE, "A:包邮的亲 明天必达", id="bida"),
+    MATCH("B:啥时候到", "A:我帮您查了 明天一定送到", id="checked-then-guaranteed"),
+    MATCH(ARRIVE, "A:您明天就能收到了", id="bare-receive-tomorrow"),
+    MATCH(ARRIVE, "A:24小时内保证送到", id="guaranteed-hours"),
+    MATCH(ARRIVE, "A:后天到，我拍胸脯保证", id="vouched-after"),
+    MATCH(ARRIVE, "A:明天到，100%", id="hundred-percent-after"),
+    MATCH(ARRIVE, "A:It'll be there tomorrow, promise", id="english-promise-after"),
+    NEAR(ARRIVE, "A:我们保证48小时内发货，一般3天到", id="guaranteed-ship-window"),
+    # a ship day the shop cannot keep: presale, out of stock, still being made
+    MATCH(
+        "S:商品信息：该商品为预售，付款后20天内发货",
+        "B:能快点发吗",
+        "A:放心，明天就给您寄出去",
+        id="presale-ship-tomorrow",
+    ),
+    MATCH(
+        "B:什么时候发",
+        "A:亲，这款缺货，工厂下周才到货",
+        "B:我等不了",
+        "A:今天下午就给您发走",
+        id="out-of-stock-ship-today",
+    ),
+    MATCH(ARRIVE, "A:后天上午就到您手上了", id="bare-arrive-day-after"),
+    # a day vouched for: 耽误不了, 不会晚, 到不了我赔
+    MATCH(ARRIVE, "A:周五中午之前给您送到 耽误不了", id="reassured-noon"),
+    MATCH(ARRIVE, "A:后天给您送到，不会晚的", id="reassured-not-late"),
+    MATCH(ARRIVE, "A:周三到，到不了我全额退您", id="reassured-refund"),
+    MATCH(ARRIVE, "A:Don't worry, it will arrive tomorrow for sure", id="english"),
+    MATCH(ARRIVE, "A:guaranteed delivery by Wednesday", id="english-guaranteed"),
+    NEAR(ARRIVE, "A:一般明天就能到，具体以物流为准", id="usually-tomorrow"),
+    NEAR(ARRIVE, "A:付款后48小时内发出，一般3-5天送达", id="handling-window"),
+    NEAR(ARRIVE, "A:具体哪天到没法给您打包票哦，一般2-3天", id="no-baopiao"),
+    NEAR(ARRIVE, "A:预计周五送到，应该不会耽误", id="estimate-not-late"),
 ]
 
 
 @pytest.mark.parametrize(("messages", "hit"), PROMISE_ROWS)
 def test_promise(last_cats, messages, hit):
     assert ("promise" in last_cats(messages)) is hit
+
+
+# Compliant look-alikes of the promise frames, checked against the rules alone: the
+# learned layer (trained before these frames) still flags some of them after a
+# delivery question; that is the model's to fix at the next `make model`.
+PROMISE_RULES_NEAR = [
+    NEAR(ARRIVE, "A:明天到货，保证新鲜", id="stock-arrives-fresh"),
+    NEAR(ARRIVE, "A:快递员说明天就能送到", id="courier-said"),
+    NEAR(ARRIVE, "A:明天肯定到不了，最快周六", id="surely-not-arriving"),
+    NEAR(
+        "S:商品信息：现货，付款后48小时内发货",
+        "B:啥时候能发",
+        "A:放心，今天下午就给您发走",
+        id="in-stock-ship-today",
+    ),
+    NEAR(ARRIVE, "A:如果今天能发出，明天就能到", id="conditional"),
+    NEAR(ARRIVE, "A:最快后天就到，偏远地区会慢一些", id="fastest-day"),
+    NEAR(ARRIVE, "A:工厂那边周二就到货了，到货给您安排", id="stock-arrives"),
+    NEAR(ARRIVE, "A:这单是第三方的，您联系卖家让他们今天就发货", id="third-party-ships"),
+    NEAR(ARRIVE, "A:发票下个月5号之前一定给您补开", id="invoice-date"),
+    NEAR(ARRIVE, "A:礼盒我给您包好，发出后单号发您", id="bao-hao-wrapping"),
+    NEAR(
+        ARRIVE,
+        "A:I can't guarantee it will arrive tomorrow, usually 2-3 days",
+        id="english-no-guarantee",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Guard:
+    return Guard.default(model=False)
+
+
+@pytest.mark.parametrize(("messages", "hit"), PROMISE_RULES_NEAR)
+def test_promise_rules_near(rules_only, messages, hit):
+    conv = make_conv(messages)
+    last = len(conv.messages) - 1
+    found = {f.category for f in rules_only.check(conv) if f.message == last}
+    assert ("promise" in found) is hit
 
 
 HELP = "B:我的快递怎么还没到？"
@@ -121,12 +217,101 @@ EXTORTION_ROWS = [
     MATCH("A:亲，有什么可以帮您", "B:赔我500 我就不去市场监管局举报", id="regulator-threat"),
     NEAR("A:亲，有什么可以帮您", "B:你们不处理我就要去12315投诉", id="regulator-no-money"),
     NEAR("A:亲，有什么可以帮您", "B:红包什么时候发 我给了好评", id="red-packet-question"),
+    # pay-me frames: any sum (digits, 三千, 十倍, 一半), V我 / 俾, English
+    MATCH("A:亲，有什么可以帮您", "B:V我88 差评立马撤", id="v-me"),
+    MATCH("A:亲，有什么可以帮您", "B:俾300蚊我 就唔寫差評", id="cantonese-bei"),
+    MATCH(
+        "A:亲，有什么可以帮您",
+        "B:我是职业打假的 转我五千 不然直接举报到市场监管局",
+        id="professional-claimant",
+    ),
+    MATCH("A:亲，有什么可以帮您", "B:假一赔十 赔我十倍 不然我去工商举报", id="multiple-of-price"),
+    MATCH("A:亲，有什么可以帮您", "B:send me 50 RMB or I leave a 1 star review", id="english"),
+    MATCH("B:差评我已经写好了", "A:亲 非常抱歉", "B:那30也行 转了我就删掉", id="lowered-sum"),
+    MATCH("B:东西有问题", "A:亲 麻烦拍个照", "B:不转钱我就天天投诉", id="no-transfer-threat"),
+    MATCH("A:亲，有什么可以帮您", "B:再免费寄我两瓶 我就把差评撤了", id="extra-goods"),
+    MATCH("A:亲，有什么可以帮您", "B:给我发个红包 我就改成好评", id="red-packet-no-sum"),
+    MATCH("A:亲，有什么可以帮您", "B:差评删掉可以 你退我一半的钱", id="half-back"),
+    MATCH("B:我要给差评", "A:亲 抱歉", "B:最少也得500 不然差评加投诉", id="minimum-sum"),
+    MATCH("B:给我100块 我就删差评", "A:亲 这个不行的", "B:少废话 就要100", id="repeated-sum"),
+    MATCH("B:差评已经写了", "A:亲 抱歉", "B:说白了就是要300 不给就一直挂着", id="just-want-sum"),
+    MATCH("A:亲，有什么可以帮您", "B:私下给我转300就不追究了", id="privately-no-pursuit"),
+    MATCH("A:亲，有什么可以帮您", "B:我已经差评了 给钱就删", id="money-without-sum"),
+    MATCH("A:亲，有什么可以帮您", "B:一口价300 差评立马删", id="sum-before-review"),
+    MATCH("A:亲，有什么可以帮您", "B:差评不想挂着就拿钱来 少一分都不行", id="bring-money"),
+    MATCH("A:亲，有什么可以帮您", "B:我要500 不然差评", id="want-sum-or-review"),
+    MATCH("A:亲，有什么可以帮您", "B:zhuan我100 好评", id="pinyin-transfer"),
+    MATCH("A:亲，有什么可以帮您", "B:要么赔钱要么差评", id="either-money-or-review"),
+    MATCH("A:亲，有什么可以帮您", "B:红包给我 我就给五星", id="red-packet-first"),
+    MATCH(
+        "A:亲，有什么可以帮您", "B:标签不合格 假一赔十 不然我就向12315投诉", id="statutory-multiple"
+    ),
+    MATCH("A:亲，有什么可以帮您", "B:我要求十倍赔偿 否则直接举报到工商", id="tenfold-or-regulator"),
+    MATCH(
+        "A:亲，有什么可以帮您", "B:我不想走平台 直接微信转我50就行 不然差评", id="refuses-platform"
+    ),
+    MATCH("A:亲，有什么可以帮您", "B:返现50 好评 不返就差评", id="no-rebate-threat"),
+    MATCH(
+        "A:亲，有什么可以帮您",
+        "B:compensate me 300 or I will post it on xiaohongshu",
+        id="english-compensate",
+    ),
+    NEAR("A:亲，有什么可以帮您", "B:我要在平台上申请假一赔十", id="statutory-claim-on-platform"),
+    NEAR("A:亲，有什么可以帮您", "B:给差评了 199买的东西一天就坏", id="price-in-complaint"),
+    NEAR("A:亲，有什么可以帮您", "B:要么给我退货要么我去投诉", id="either-return-or-complain"),
+    NEAR("A:亲，有什么可以帮您", "B:我要200块的那款 好评多的那个", id="price-of-item"),
+    NEAR("A:亲，加我微信转账更便宜", "B:私下转账我可不敢", id="refuses-private-transfer"),
+    NEAR("B:好评已经给了", "A:谢谢亲", "B:我就要两件 一起发", id="quantity-not-sum"),
+    NEAR(
+        "A:亲，有什么可以帮您",
+        "B:杯子碎了 补偿我20块 在订单里申请就行 评价我照实写",
+        id="platform-compensation",
+    ),
+    NEAR("A:亲，有什么可以帮您", "B:不给个说法 我就去小红书曝光", id="exposure-without-money"),
+    NEAR(
+        "A:亲，有什么可以帮您",
+        "B:the lamp arrived broken, I will leave a 1 star review",
+        id="english-no-money",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("messages", "hit"), EXTORTION_ROWS)
 def test_extortion(last_cats, messages, hit):
     assert ("extortion" in last_cats(messages)) is hit
+
+
+# Compliant look-alikes of the extortion frames, checked against the rules alone (the
+# learned layer still flags some of them; see PROMISE_RULES_NEAR).
+EXTORTION_RULES_NEAR = [
+    NEAR("A:亲，有什么可以帮您", "B:给我补发 万一再坏了 我就差评", id="wanyi-not-a-sum"),
+    NEAR("A:亲，有什么可以帮您", "B:给我优惠20 我就好评", id="discount-bargain"),
+    NEAR("A:亲，有什么可以帮您", "B:打我电话13800138000 不然我投诉", id="phone-number"),
+    NEAR("A:亲，有什么可以帮您", "B:我付款200多 东西就这样 差评", id="paid-price-and-review"),
+    NEAR("A:亲，有什么可以帮您", "B:昨天给你转了200 我给了好评", id="buyer-paid-before"),
+    NEAR("A:亲，有什么可以帮您", "B:给我开个200块的发票 我好评", id="invoice-amount"),
+    NEAR("A:亲，有什么可以帮您", "B:为什么要我补20块运费 不然我差评", id="charged-postage"),
+    NEAR(
+        "A:亲，有什么可以帮您",
+        "B:客服说给我返20块 我已经好评了 什么时候到账",
+        id="promised-cashback",
+    ),
+    NEAR("A:亲，有什么可以帮您", "B:质量问题 不给我换我就去12315投诉", id="exchange-or-complain"),
+    NEAR(
+        "A:亲，有什么可以帮您",
+        "B:30块我已经转过去了 你就帮我改地址吧 好评没问题",
+        id="buyer-paid-shop",
+    ),
+    NEAR("A:亲，有什么可以帮您", "B:你们再给我补发一个 我就改好评", id="replacement-for-review"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), EXTORTION_RULES_NEAR)
+def test_extortion_rules_near(rules_only, messages, hit):
+    conv = make_conv(messages)
+    last = len(conv.messages) - 1
+    found = {f.category for f in rules_only.check(conv) if f.message == last}
+    assert ("extortion" in found) is hit
 
 
 def test_extortion_is_an_alert_on_the_buyer_message(findings):
