@@ -57,6 +57,9 @@ UNRIVALLED_ROWS = [
     NEAR(PRICE, "A:我们这边没有更便宜的款了哦", id="no-cheaper-in-shop"),
     NEAR("B:有活动吗", "A:今晚8点有秒杀活动", id="flash-sale"),
     NEAR(Q, "A:这是我们店里卖得比较好的款之一", id="one-of"),
+    MATCH(PRICE, "A:呢个价係全省最平㗎啦", id="cantonese-cheapest"),
+    MATCH(PRICE, "A:你出面都搵唔到更平嘅", id="cantonese-nowhere-cheaper"),
+    NEAR(PRICE, "A:呢个价已经好抵㗎啦", id="cantonese-good-value"),
 ]
 
 RESULT_ROWS = [

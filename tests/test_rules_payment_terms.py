@@ -232,6 +232,16 @@ FREE_ROWS = [
     NEAR("B:包邮吗", "A:偏远地区不包邮哦，详情页有写", id="template-restated"),
     NEAR("B:寄到新疆包邮吗", "A:新疆不在包邮范围哦", id="excluded-region-refused"),
     NEAR("B:青海包邮吗", "A:青海也是包邮的哦", id="region-free"),
+    # a postage amount quoted for a region the listing covers
+    MATCH("B:寄海口多少钱", "A:寄海口的话运费是10块哦 隔着海", id="postage-quoted"),
+    NEAR("B:运费呢", "A:运费10块已经给您退回去了", id="postage-refunded"),
+    NEAR("B:要运费吗", "A:运费8元我们承担，您不用付", id="postage-seller-pays"),
+    # the region said in one message, the difference asked for in the next
+    MATCH("B:我的单怎么还不发", "A:亲，甘肃的话", "A:要补个差价 10块 补了才能发", id="split-difference"),
+    NEAR("B:我在甘肃", "A:换成大码的话要补个差价哦", id="region-but-goods-difference"),
+    NEAR("B:我不补", "A:亲，甘肃这单一直没等到您补差价", id="difference-follow-up"),
+    # a buyer in a hurry has not chosen a courier
+    MATCH("B:我在青海 能快点吗", "A:青海物流贵，要补个20元的运费差价", id="hurry-is-not-courier"),
 ]
 
 # The buyer asked for a faster courier earlier in the chat: its price difference is theirs.
