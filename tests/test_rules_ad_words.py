@@ -57,6 +57,10 @@ UNRIVALLED_ROWS = [
     NEAR(PRICE, "A:我们这边没有更便宜的款了哦", id="no-cheaper-in-shop"),
     NEAR("B:有活动吗", "A:今晚8点有秒杀活动", id="flash-sale"),
     NEAR(Q, "A:这是我们店里卖得比较好的款之一", id="one-of"),
+    MATCH(Q, "A:这款口碑第一", id="first-by-measure"),
+    MATCH(PRICE, "A:双11是史低价了亲", id="history-low-slang"),
+    NEAR(Q, "A:好评第一条就是老顾客写的", id="first-review-line"),
+    NEAR(Q, "A:全年最热的时候也不会化", id="weather-superlative"),
     MATCH(PRICE, "A:呢个价係全省最平㗎啦", id="cantonese-cheapest"),
     MATCH(PRICE, "A:你出面都搵唔到更平嘅", id="cantonese-nowhere-cheaper"),
     NEAR(PRICE, "A:呢个价已经好抵㗎啦", id="cantonese-good-value"),
@@ -90,6 +94,9 @@ MEDICAL_ROWS = [
     NEAR(WORKS, "A:这是非处方药，请按说明书使用，主治脚气", id="medicine-leaflet"),
     NEAR(WORKS, "A:有没有副作用要看个人体质哦", id="side-effect-question"),
     NEAR(WORKS, "A:这款祛痘精华适合油皮", id="cosmetic-function"),
+    MATCH(WORKS, "A:喝了排毒养颜", id="detox"),
+    MATCH(WORKS, "A:坚持喝一个月瘦10斤", id="weight-loss-figure"),
+    NEAR("B:奶嘴安全吗", "A:奶嘴是医用级硅胶的", id="medical-grade-material"),
 ]
 
 ROWS = SUPERLATIVE_ROWS + UNRIVALLED_ROWS + RESULT_ROWS + MEDICAL_ROWS

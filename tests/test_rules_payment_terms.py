@@ -242,6 +242,10 @@ FREE_ROWS = [
     NEAR("B:我不补", "A:亲，甘肃这单一直没等到您补差价", id="difference-follow-up"),
     # a buyer in a hurry has not chosen a courier
     MATCH("B:我在青海 能快点吗", "A:青海物流贵，要补个20元的运费差价", id="hurry-is-not-courier"),
+    MATCH("B:我在甘肃", "A:运费到付哦亲", id="freight-collect"),
+    MATCH("B:運費幾錢", "A:寄甘肅要俾10蚊運費", id="cantonese-pay-postage"),
+    MATCH("B:买了4箱", "A:超重了不包邮哦", id="overweight-not-free"),
+    NEAR("B:我在甘肃", "A:默认中通包邮，顺丰快递不包邮哦", id="courier-upgrade-info"),
 ]
 
 # The buyer asked for a faster courier earlier in the chat: its price difference is theirs.
