@@ -125,3 +125,22 @@ def test_ad_words_evasions(rule_cats, messages, hit):
 
 def test_buyer_words_are_not_the_agents_claim(rule_cats):
     assert "ad_words" not in rule_cats(["A:亲，在的", "B:你们这个是全网最低价吗？能根治脚气吗？"])
+
+
+# Claims spelled as a rate, a guarantee or a body measurement, and their look-alikes.
+MORE_ROWS = [
+    MATCH(Q, "A:同类产品里我们的续航最长", id="scoped-longest"),
+    MATCH(WORKS, "A:我们这款除螨率100%", id="any-rate-hundred"),
+    MATCH(WORKS, "A:防脱效果百分百", id="effect-hundred"),
+    MATCH(WORKS, "A:用了绝对不会过敏", id="never-allergic"),
+    MATCH(WORKS, "A:喝了这个茶，血糖很快就降下来", id="blood-sugar-down"),
+    NEAR("B:多久能到", "A:全国最长5天就能到", id="scoped-longest-delivery"),
+    NEAR(WORKS, "A:亲，广告法不让说全网最低价哦，不过现在确实有券", id="ad-law-quoted"),
+    NEAR(WORKS, "A:亲，这款是普通鞋垫，不能治脚气哦，只是吸汗", id="cannot-cure"),
+    NEAR(WORKS, "A:天冷了注意保暖，预防感冒哦", id="care-advice"),
+]
+
+
+@pytest.mark.parametrize(("messages", "hit"), MORE_ROWS)
+def test_ad_words_more_frames(rule_cats, messages, hit):
+    assert ("ad_words" in rule_cats(messages)) is hit
