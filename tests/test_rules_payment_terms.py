@@ -246,6 +246,11 @@ FREE_ROWS = [
     MATCH("B:運費幾錢", "A:寄甘肅要俾10蚊運費", id="cantonese-pay-postage"),
     MATCH("B:买了4箱", "A:超重了不包邮哦", id="overweight-not-free"),
     NEAR("B:我在甘肃", "A:默认中通包邮，顺丰快递不包邮哦", id="courier-upgrade-info"),
+    MATCH("B:我在甘肃", "A:甘肃这边快递贵，我们只包一半运费", id="half-postage"),
+    MATCH("B:我在内蒙古", "A:内蒙那边包邮不了 要补10块", id="cannot-free-ship"),
+    MATCH("B:沙发送到家吗", "A:沙发是大件 物流费需要您自己付", id="freight-fee-self-paid"),
+    MATCH("B:我在甘肃", "A:甘肃要补yunfei 10块", id="pinyin-postage"),
+    NEAR("B:我在甘肃", "A:甘肃的物流费我们已经付过了，不用补", id="freight-fee-paid-by-shop"),
 ]
 
 # The buyer asked for a faster courier earlier in the chat: its price difference is theirs.
