@@ -212,10 +212,65 @@ FREE_ROWS = [
     NEAR("B:我在西藏林芝", "A:偏远地区要另加20元哦", id="excluded-region-extra"),
     NEAR("B:我想发顺丰快一点", "A:岛上发顺丰的话要加10块", id="buyer-chose-courier"),
     NEAR("B:我在镇上", "A:镇上也包邮的，不用另外加钱", id="township-free"),
+    # a surcharge that never says 补邮费: 另算, a top-up link, a price difference for a region
+    MATCH("B:寄到舟山的岛上", "A:岛上要过船，运费另算哦", id="postage-counted-separately"),
+    MATCH("B:青海西宁", "A:青海要补差价哦 6块", id="region-price-difference"),
+    MATCH("B:我在甘肃", "A:您拍一下补邮链接就可以发了", id="postage-top-up-link"),
+    MATCH("B:甘肃能包邮吗", "A:甘肃不包的 补8块油费就好", id="not-free-evasion"),
+    MATCH("B:海岛能发吗", "A:海岛的话要加收30 您拍下我改价", id="bare-amount"),
+    NEAR("B:换大一码可以吗", "A:换成大码需要补20元差价哦", id="size-price-difference"),
+    NEAR("B:包邮吗", "A:满99包邮哦 您这单88 需要补6元运费", id="threshold-not-met"),
+    NEAR("B:我在甘肃", "A:甘肃也包邮的 不用拍补邮链接", id="no-top-up-needed"),
+    # the agent, not the listing, leaves a region out of free shipping
+    MATCH("B:寄宁夏银川", "A:宁夏不在包邮范围哦", id="region-refused"),
+    MATCH("B:发贵州遵义", "A:亲 包邮只包江浙沪的", id="free-only-nearby"),
+    MATCH(
+        "B:满99包邮 我凑到了 地址阿坝州",
+        "A:满99包邮不包阿坝这边哦 要再补8元运费",
+        id="threshold-met-region-refused",
+    ),
+    NEAR("B:包邮吗", "A:偏远地区不包邮哦，详情页有写", id="template-restated"),
+    NEAR("B:寄到新疆包邮吗", "A:新疆不在包邮范围哦", id="excluded-region-refused"),
+    NEAR("B:青海包邮吗", "A:青海也是包邮的哦", id="region-free"),
+    # a postage amount quoted for a region the listing covers
+    MATCH("B:寄海口多少钱", "A:寄海口的话运费是10块哦 隔着海", id="postage-quoted"),
+    NEAR("B:运费呢", "A:运费10块已经给您退回去了", id="postage-refunded"),
+    NEAR("B:要运费吗", "A:运费8元我们承担，您不用付", id="postage-seller-pays"),
+    # the region said in one message, the difference asked for in the next
+    MATCH("B:我的单怎么还不发", "A:亲，甘肃的话", "A:要补个差价 10块 补了才能发", id="split-difference"),
+    NEAR("B:我在甘肃", "A:换成大码的话要补个差价哦", id="region-but-goods-difference"),
+    NEAR("B:我不补", "A:亲，甘肃这单一直没等到您补差价", id="difference-follow-up"),
+    # a buyer in a hurry has not chosen a courier
+    MATCH("B:我在青海 能快点吗", "A:青海物流贵，要补个20元的运费差价", id="hurry-is-not-courier"),
+    MATCH("B:我在甘肃", "A:运费到付哦亲", id="freight-collect"),
+    MATCH("B:運費幾錢", "A:寄甘肅要俾10蚊運費", id="cantonese-pay-postage"),
+    MATCH("B:买了4箱", "A:超重了不包邮哦", id="overweight-not-free"),
+    NEAR("B:我在甘肃", "A:默认中通包邮，顺丰快递不包邮哦", id="courier-upgrade-info"),
+    MATCH("B:我在甘肃", "A:甘肃这边快递贵，我们只包一半运费", id="half-postage"),
+    MATCH("B:我在内蒙古", "A:内蒙那边包邮不了 要补10块", id="cannot-free-ship"),
+    MATCH("B:沙发送到家吗", "A:沙发是大件 物流费需要您自己付", id="freight-fee-self-paid"),
+    MATCH("B:我在甘肃", "A:甘肃要补yunfei 10块", id="pinyin-postage"),
+    NEAR("B:我在甘肃", "A:甘肃的物流费我们已经付过了，不用补", id="freight-fee-paid-by-shop"),
+]
+
+# The buyer asked for a faster courier earlier in the chat: its price difference is theirs.
+COURIER_ROWS = [
+    MATCH(
+        "B:我在青海",
+        "A:快递要补15邮费哦 补了给您发顺丰",
+        id="agent-offers-courier",
+    ),
+    NEAR(
+        "B:能发顺丰吗",
+        "A:可以的 指定顺丰要补8元",
+        "B:好的",
+        "A:补差链接拍下就行 我们给您备注",
+        id="buyer-chose-courier-earlier",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("messages", "hit"), FREE_ROWS)
+@pytest.mark.parametrize(("messages", "hit"), FREE_ROWS + COURIER_ROWS)
 def test_free_shipping_table(last_cats, messages, hit):
     assert ("free_shipping" in last_cats(messages, shop=FREE)) is hit
 
