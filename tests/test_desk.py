@@ -331,6 +331,13 @@ def test_returns_register_lookup(engine: Engine) -> None:
         )
         with pytest.raises(DeskError, match="太短"):
             desk.add_return("123", at=NOW)
+        # Markup, duplicates and unknown orders are refused with the reason.
+        with pytest.raises(DeskError, match="只能包含字母和数字"):
+            desk.add_return("<b>SF12345678</b>", at=NOW)
+        with pytest.raises(DeskError, match="已登记"):
+            desk.add_return("SF 1234 5678 90", at=NOW)
+        with pytest.raises(DeskError, match="没有订单 404404"):
+            desk.add_return("YT9876543210", at=NOW, order_no="404404")
     with session(engine) as s:
         desk = Desk(s)
         assert [e.buyer_nick for e in desk.find_returns("SF1234567890")] == ["tb_x"]

@@ -27,6 +27,7 @@ def rule_cats() -> Callable[..., set[str]]:
 
     return _cats
 
+
 Q = "B:这款怎么样？"
 PRICE = "B:能再便宜点吗"
 WORKS = "B:这个有用吗？"

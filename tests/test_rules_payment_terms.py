@@ -237,7 +237,12 @@ FREE_ROWS = [
     NEAR("B:运费呢", "A:运费10块已经给您退回去了", id="postage-refunded"),
     NEAR("B:要运费吗", "A:运费8元我们承担，您不用付", id="postage-seller-pays"),
     # the region said in one message, the difference asked for in the next
-    MATCH("B:我的单怎么还不发", "A:亲，甘肃的话", "A:要补个差价 10块 补了才能发", id="split-difference"),
+    MATCH(
+        "B:我的单怎么还不发",
+        "A:亲，甘肃的话",
+        "A:要补个差价 10块 补了才能发",
+        id="split-difference",
+    ),
     NEAR("B:我在甘肃", "A:换成大码的话要补个差价哦", id="region-but-goods-difference"),
     NEAR("B:我不补", "A:亲，甘肃这单一直没等到您补差价", id="difference-follow-up"),
     # a buyer in a hurry has not chosen a courier

@@ -520,6 +520,14 @@ def test_returns_register_add_find_and_list(site: Site, boss: TestClient) -> Non
     assert r.status_code == 422 and "太短" in r.json()["detail"]
     r = boss.post("/returns", data={"tracking_no": "12", "csrf_token": csrf_of(boss, "/returns")})
     assert r.status_code == 200 and "未登记" in r.text
+    # markup as a number, the same parcel twice, an order the store does not know
+    for body, why in (
+        ({"tracking_no": "<b>JT12345678</b>"}, "只能包含字母和数字"),
+        ({"tracking_no": "JT 0001-112223"}, "已登记"),
+        ({"tracking_no": "ZT99887766", "order_no": "999"}, "没有订单 999"),
+    ):
+        r = boss.post("/api/returns", json=body, headers=headers)
+        assert r.status_code == 422 and why in r.json()["detail"], r.text
     missing = boss.get("/returns", params={"tracking": "NOSUCH000000"}).text
     assert "登记表中没有这个单号的退货" in missing
 

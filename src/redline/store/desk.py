@@ -50,6 +50,9 @@ def handoff_kind(text: str) -> str:
     raise DeskError(f"未知的交接类型 {text!r}，可选：{names}")
 
 
+TRACKING_NO = re.compile(r"[A-Z0-9]{6,40}")
+
+
 def normalize_tracking(text: str) -> str:
     return re.sub(r"[\s\-_]", "", text).upper()
 
@@ -252,6 +255,7 @@ class Desk:
                 refund_no=case.refund_no,
                 postage_paid_by=reason.postage if reason else None,
                 note=given.note,
+                from_case=True,
             )
         return case
 
@@ -336,15 +340,44 @@ class Desk:
         carrier: str | None = None,
         postage_paid_by: str | None = None,
         note: str | None = None,
+        from_case: bool = False,
     ) -> ReturnEntry:
+        """Register a returned parcel. By hand (the register's form, ``redline returns
+        add``) a duplicate tracking number or an unknown order is refused; from a
+        case's 买家已寄回 step the case's own order stands, and a parcel the warehouse
+        registered first is linked to the case instead."""
         number = normalize_tracking(tracking_no)
         if len(number) < 6:
             raise DeskError(f"退货物流单号太短：{tracking_no!r}")
+        if not TRACKING_NO.fullmatch(number):
+            raise DeskError(
+                f"退货物流单号只能包含字母和数字（6–40 位）：{tracking_no[:60]!r}"
+                " (a tracking number is 6-40 letters and digits)"
+            )
         if postage_paid_by not in (None, "buyer", "seller", "insurance"):
             raise DeskError("运费承担方应为 buyer（买家）、seller（卖家）或 insurance（运费险）")
-        if order_no and buyer_nick is None:
+        same = self.s.scalars(select(ReturnEntry).where(ReturnEntry.tracking_no == number)).first()
+        if same is not None and from_case:
+            same.order_no = same.order_no or order_no
+            same.refund_no = same.refund_no or refund_no
+            same.buyer_nick = same.buyer_nick or buyer_nick
+            same.reason = same.reason or reason
+            same.postage_paid_by = same.postage_paid_by or postage_paid_by
+            return same
+        if same is not None:
+            raise DeskError(
+                f"物流单号 {number} 已登记（第 {same.id} 条），不重复登记"
+                f" (already registered as entry {same.id})"
+            )
+        if order_no:
             order = self.s.get(Order, order_no)
-            buyer_nick = order.buyer_nick if order else None
+            if order is None and not from_case:
+                raise DeskError(
+                    f"没有订单 {order_no}：请核对订单号，或先导入订单报表"
+                    f" (no such order: check the number or import the order report first)"
+                )
+            if buyer_nick is None and order is not None:
+                buyer_nick = order.buyer_nick
         entry = ReturnEntry(
             tracking_no=number,
             carrier=carrier,
