@@ -246,7 +246,7 @@ class Desk:
         reason = self.rs.refund_reasons.get(case.reason_code or "")
         self._refresh(case, refund, reason)
         if action == "buyer_shipped" and given.tracking_no:
-            self.add_return(
+            self._add_return(
                 given.tracking_no,
                 at=given.at,
                 order_no=case.order_no,
@@ -340,7 +340,34 @@ class Desk:
         carrier: str | None = None,
         postage_paid_by: str | None = None,
         note: str | None = None,
-        from_case: bool = False,
+    ) -> ReturnEntry:
+        """Register a returned parcel by hand (see :meth:`_add_return`)."""
+        return self._add_return(
+            tracking_no,
+            at=at,
+            order_no=order_no,
+            buyer_nick=buyer_nick,
+            reason=reason,
+            refund_no=refund_no,
+            carrier=carrier,
+            postage_paid_by=postage_paid_by,
+            note=note,
+            from_case=False,
+        )
+
+    def _add_return(
+        self,
+        tracking_no: str,
+        *,
+        at: datetime,
+        order_no: str | None,
+        buyer_nick: str | None,
+        reason: str | None,
+        refund_no: str | None,
+        postage_paid_by: str | None,
+        note: str | None,
+        from_case: bool,
+        carrier: str | None = None,
     ) -> ReturnEntry:
         """Register a returned parcel. By hand (the register's form, ``redline returns
         add``) a duplicate tracking number or an unknown order is refused; from a
