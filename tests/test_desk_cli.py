@@ -74,6 +74,26 @@ def test_import_of_the_wrong_file_is_a_clear_error(
     assert "Traceback" not in r.output
 
 
+def test_import_warns_about_a_damaged_encoding_and_names_big5(
+    tmp_path: Path, db: str, runner: CliRunner
+) -> None:
+    damaged = tmp_path / "orders.csv"
+    damaged.write_bytes(ORDERS.encode("gbk").replace(b"tb_anna", b"tb_\x00anna"))
+    r = runner.invoke(main, ["import", "orders", str(damaged), "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "注意：文件编码有误" in r.stderr and "NUL" in r.stderr
+    data = json.loads(
+        runner.invoke(
+            main, ["import", "orders", str(damaged), "--db", db, "--format", "json"]
+        ).stdout
+    )
+    assert data["warnings"] and data["unchanged"] == 3  # the nick read right the first time
+    big5 = tmp_path / "big5.csv"
+    big5.write_bytes(ORDERS.replace("订单编号", "訂單編號").encode("big5", errors="replace"))
+    r = runner.invoke(main, ["import", "orders", str(big5), "--db", db])
+    assert r.exit_code == 2 and "无法识别的编码：文件是 Big5" in r.stderr
+
+
 def test_orders_late_excludes_cod_and_shows_compensation(loaded: str, runner: CliRunner) -> None:
     r = runner.invoke(main, ["orders", "late", "--db", loaded, *AT, "--format", "json"])
     assert r.exit_code == 0, r.output

@@ -688,3 +688,32 @@ def test_order_tracking_number_loses_the_no_prefix() -> None:
     data = '订单编号,物流单号 \r\n="301",No:YT1234567890123\r\n="302",-\r\n'.encode("gbk")
     records = [r for r in read_orders(data) if not isinstance(r, RowError)]
     assert [r.tracking_no for r in records] == ["YT1234567890123", None]
+
+
+# ---------------------------------------------------------------- encodings
+
+
+def test_an_order_report_in_utf16_without_a_bom_reads() -> None:
+    data = csv_text([ORDER_HEADER, order_row()]).encode("utf-16-le")
+    (record,) = orders(data)
+    assert isinstance(record, OrderRecord) and record.buyer_nick == "tb_buyer01"
+
+
+def test_a_big5_order_report_is_named_not_misread() -> None:
+    header = [
+        h.replace("订单编号", "訂單編號").replace("买家会员名", "買家會員名") for h in ORDER_HEADER
+    ]
+    text = csv_text([header, order_row(收货人姓名="陳大文", 收货地址=" 香港")])
+    data = text.encode("big5", errors="replace")
+    with pytest.raises(FileFormatError, match="无法识别的编码：文件是 Big5"):
+        orders(data)
+
+
+def test_nul_bytes_in_a_gbk_report_are_dropped_with_a_warning() -> None:
+    data = csv_text([ORDER_HEADER, order_row(买家会员名="小王的店铺粉丝")]).encode("gbk")
+    damaged = data.replace("小王".encode("gbk"), b"\xd0\x00\xa1\x00\xcd\xf5")
+    records = read_orders(damaged, name="订单.csv")
+    (record,) = list(records)
+    assert isinstance(record, OrderRecord)
+    assert record.buyer_nick == "小王的店铺粉丝"  # not mojibake
+    assert records.warnings and "NUL" in records.warnings[0]  # type: ignore[attr-defined]

@@ -195,6 +195,8 @@ def print_report(report: ImportReport, fmt: str) -> None:
     if fmt == "json":
         emit_json(report.to_dict())
         return
+    for warning in report.warnings:
+        click.echo(f"注意：{warning}", err=True)
     for err in report.errors[:MAX_REPORTED_ERRORS]:
         click.echo(f"第 {err.line} 行：{cell(err.reason, 120)}", err=True)
     if len(report.errors) > MAX_REPORTED_ERRORS:

@@ -22,6 +22,7 @@ from redline.importers.text import (
     TableRow,
     csv_rows,
     decode,
+    decode_warning,
     find_header,
     iter_records,
     load,
@@ -139,19 +140,26 @@ def read_orders(source: Source, *, name: str | None = None) -> Iterator[OrderRec
     (:class:`~redline.importers.kinds.WrongKind`: a refund report has 订单编号 too).
     """
     data, label = load(source, name)
-    text, _encoding = decode(data)
+    text, encoding = decode(data, expect=(ORDER_NO,))
     header, rows = _header(data, text, ORDER_COLUMNS, label, "orders", "订单报表")
     records = iter_records(rows, header, _order_builder(header))
-    return Records(records, "orders", present_fields(header, ORDER_FIELDS))
+    return Records(
+        records, "orders", present_fields(header, ORDER_FIELDS), _warnings(text, encoding)
+    )
 
 
 def read_items(source: Source, *, name: str | None = None) -> Iterator[ItemRecord | RowError]:
     """Read an item file (宝贝报表), one ItemRecord per item row. Same rules as :func:`read_orders`."""
     data, label = load(source, name)
-    text, _encoding = decode(data)
+    text, encoding = decode(data, expect=(ORDER_NO,))
     header, rows = _header(data, text, ITEM_COLUMNS, label, "items", "宝贝报表")
     records = iter_records(rows, header, _item_builder(header))
-    return Records(records, "items", present_fields(header, ITEM_FIELDS))
+    return Records(records, "items", present_fields(header, ITEM_FIELDS), _warnings(text, encoding))
+
+
+def _warnings(text: str, encoding: str) -> list[str]:
+    warning = decode_warning(text, encoding)
+    return [warning] if warning else []
 
 
 def _header(

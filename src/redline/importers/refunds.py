@@ -121,7 +121,7 @@ def read_refunds(source: Source, *, name: str | None = None) -> Iterator[RefundR
     (:class:`~redline.importers.kinds.WrongKind`, e.g. an order report).
     """
     data, label = load(source, name)
-    tables = sheet_tables(data, label)
+    tables = sheet_tables(data, label, expect=("退款编号",))
     try:
         header, rows = find_header(
             tables,
@@ -139,13 +139,14 @@ def read_refunds(source: Source, *, name: str | None = None) -> Iterator[RefundR
     return Records(records, "refunds", present_fields(header, REFUND_FIELDS))
 
 
-def sheet_tables(data: bytes, label: str) -> list[Iterator[TableRow]]:
-    """The tables (sheets) of a spreadsheet-ish export, sniffed by content."""
+def sheet_tables(data: bytes, label: str, expect: tuple[str, ...] = ()) -> list[Iterator[TableRow]]:
+    """The tables (sheets) of a spreadsheet-ish export, sniffed by content
+    (``expect``: column names that pick the text encoding, see ``decode``)."""
     if data.startswith(_OLE2):
         return [iter(t) for t in _xls_tables(data, label)]
     if data.startswith(_ZIP):
         return [iter(t) for t in _xlsx_tables(data, label)]
-    text, _encoding = decode(data)
+    text, _encoding = decode(data, expect)
     if text.lstrip().startswith("<"):
         return [iter(t) for t in _html_tables(text)]
     return [csv_rows(text)]

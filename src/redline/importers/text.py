@@ -79,26 +79,98 @@ def load(source: Source, name: str | None = None) -> tuple[bytes, str]:
     return path.read_bytes(), name or path.name
 
 
-def decode(data: bytes) -> tuple[str, str]:
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when every other byte of the head is NUL (ASCII-heavy text)."""
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    if odd > 0.4 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.4 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def decode(data: bytes, expect: tuple[str, ...] = ()) -> tuple[str, str]:
     """Decode an export; return (text, encoding name).
 
     A UTF-8 BOM means ``utf-8-sig``, a UTF-16 BOM (Excel "Unicode text") means
-    ``utf-16``; otherwise strict UTF-8 is tried, then GB18030 (a superset of GBK,
-    what Taobao's CSV exports use). Bytes that are neither are replaced by U+FFFD
-    and the name returned is ``"gb18030 (lossy)"``.
+    ``utf-16``, and so does a head whose every other byte is NUL (UTF-16 without a
+    BOM); otherwise strict UTF-8 is tried, then GB18030 (a superset of GBK, what
+    Taobao's CSV exports use). With ``expect`` (column names the report must have),
+    Big5 and Shift-JIS are tried too when GB18030 does not show any of them near
+    the top: those bytes decode as GB18030 without an error, as nonsense.
+
+    NUL bytes elsewhere (a damaged copy) are dropped, and bytes no encoding reads
+    are replaced by U+FFFD; either way the name ends in ``" (lossy)"`` and
+    :func:`decode_warning` says what was lost.
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        return _lossy_if(data[3:], "utf-8", "utf-8-sig")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "utf-16"
+        return _lossy_if(data, "utf-16", "utf-16")
+    wide = _utf16_without_bom(data[:4096])
+    if wide:
+        return _lossy_if(data, wide, wide)
+    dropped = ""
+    if b"\x00" in data:
+        data = data.replace(b"\x00", b"")
+        dropped = " (lossy)"
+    strict: list[tuple[str, str]] = []
+    for codec in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        strict.append((text, codec))
+        if not expect or any(name in text[:4000] for name in expect):
+            return text, codec + dropped
+    if expect:
+        _refuse_foreign_encoding(data, expect)
+    if strict:
+        return strict[0][0], strict[0][1] + dropped
+    return data.decode("gb18030", errors="replace"), "gb18030 (lossy)"
+
+
+FOREIGN_ENCODINGS = {"big5": "Big5（繁体中文）", "shift_jis": "Shift-JIS（日文）"}
+
+
+def _refuse_foreign_encoding(data: bytes, expect: tuple[str, ...]) -> None:
+    """A report saved as Big5 or Shift-JIS decodes as GB18030 without an error, as
+    nonsense; when another encoding shows the expected columns, say so."""
+    from redline.guard.normalize import traditional_table
+
+    for codec, name in FOREIGN_ENCODINGS.items():
+        try:
+            head = data[:8000].decode(codec, errors="ignore")
+        except LookupError:  # pragma: no cover - both codecs ship with Python
+            continue
+        if any(col in head.translate(traditional_table()) for col in expect):
+            raise FileFormatError(
+                f"无法识别的编码：文件是 {name} 编码，淘宝报表应为 GBK 或 UTF-8；"
+                "请用淘宝导出的原始文件，或在 Excel 中另存为“CSV UTF-8”后再导入"
+                f" (the file is {codec}: use the original Taobao export, or save it as CSV UTF-8)"
+            )
+
+
+def _lossy_if(data: bytes, codec: str, name: str) -> tuple[str, str]:
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode(codec), name
     except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace"), "gb18030 (lossy)"
+        return data.decode(codec, errors="replace"), name + " (lossy)"
+
+
+def decode_warning(text: str, encoding: str) -> str | None:
+    """What a lossy decoding lost, for the import report; None when nothing was."""
+    if not encoding.endswith("(lossy)"):
+        return None
+    bad = text.count("\ufffd")
+    return (
+        f"文件编码有误（按 {encoding.split()[0]} 读取）：{bad} 处无法识别的字节已替换为 �，"
+        "NUL 字节已忽略；请确认文件是淘宝导出的原始文件（GBK 或 UTF-8）"
+        f" (lossy decoding: {bad} unreadable bytes replaced, NUL bytes dropped)"
+    )
 
 
 def shorten(value: object, limit: int = 40) -> str:
@@ -615,10 +687,18 @@ class Records(Iterator[T]):
     holds instead of writing the record's default (None / False) over it.
     """
 
-    def __init__(self, it: Iterator[T], kind: str, fields: frozenset[str] | None) -> None:
+    def __init__(
+        self,
+        it: Iterator[T],
+        kind: str,
+        fields: frozenset[str] | None,
+        warnings: list[str] | None = None,
+    ) -> None:
         self._it = it
         self.kind = kind
         self.fields = fields
+        # Whole-file warnings (a lossy decoding): the import report shows them.
+        self.warnings = warnings or []
 
     def __iter__(self) -> Records[T]:
         return self

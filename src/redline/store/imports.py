@@ -63,6 +63,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     cases_opened: int = 0
     cases_changed: int = 0
+    warnings: list[str] = field(default_factory=list)  # whole-file: a lossy decoding
 
     @property
     def rejected(self) -> int:
@@ -87,6 +88,7 @@ class ImportReport:
             "cases_changed": self.cases_changed,
             "errors": [{"line": e.line, "reason": e.reason} for e in self.errors[:max_errors]],
             "errors_more": max(0, len(self.errors) - max_errors),
+            "warnings": list(self.warnings),
         }
 
 
@@ -157,6 +159,11 @@ class _Rows:
         row = dict(zip(self.names, values, strict=True))
         row["row_hash"] = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
         return row
+
+
+def file_warnings(records: Iterable[Any]) -> list[str]:
+    """The reader's whole-file warnings (``Records.warnings``), if it has any."""
+    return list(getattr(records, "warnings", None) or [])
 
 
 def absent_fields(records: Iterable[Any], record_type: type) -> frozenset[str]:
@@ -384,7 +391,7 @@ def import_orders(
     path: Path | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    report = ImportReport("orders", str(path or "-"))
+    report = ImportReport("orders", str(path or "-"), warnings=file_warnings(records))
     digest = file_digest(path)
     table = Order.__table__
     assert isinstance(table, Table)
@@ -407,7 +414,7 @@ def import_items(
 ) -> ImportReport:
     """Items are keyed by (订单编号, position within the order in this file); an
     update never loses a known value (:func:`merged_row`)."""
-    report = ImportReport("items", str(path or "-"))
+    report = ImportReport("items", str(path or "-"), warnings=file_warnings(records))
     digest = file_digest(path)
     table = OrderItem.__table__
     assert isinstance(table, Table)
@@ -487,7 +494,7 @@ def import_refunds(
     from redline.desk.cases import TERMINAL, state_from_export
     from redline.store.desk import Desk
 
-    report = ImportReport("refunds", str(path or "-"))
+    report = ImportReport("refunds", str(path or "-"), warnings=file_warnings(records))
     digest = file_digest(path)
     table = Refund.__table__
     assert isinstance(table, Table)
@@ -534,7 +541,7 @@ def import_chats(
 
     A conversation without an order is linked to a real one in the store
     (:func:`link_orders`), never to a made-up one."""
-    report = ImportReport("chats", str(path or "-"))
+    report = ImportReport("chats", str(path or "-"), warnings=file_warnings(records))
     digest = file_digest(path)
     table = Conversation.__table__
     messages = ChatMessage.__table__
