@@ -493,6 +493,18 @@ def test_adding_a_user_then_logging_in_as_them(site: Site) -> None:
     assert r.status_code == 200 and "已存在" in r.text
     r = c.post("/users", data={"name": "x y", "role": "agent", "csrf_token": csrf_of(c)})
     assert "空白" in r.text
+    # One chat account, one login: a second user on 小美's account is refused.
+    r = c.post(
+        "/users",
+        data={
+            "name": "xiaomei2",
+            "role": "agent",
+            "agent_account": "云朵家居旗舰店:小美",
+            "password": "whatever-12",
+            "csrf_token": csrf_of(c),
+        },
+    )
+    assert r.status_code == 200 and "已绑定用户 xiaomei" in r.text
     users = c.get("/api/users").json()["users"]
     assert [u["name"] for u in users] == ["ajie", "boss", "laowang", "root", "xiaomei"]
     assert not any("hash" in k for u in users for k in u)

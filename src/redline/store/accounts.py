@@ -141,11 +141,23 @@ def add_user(
     check_password(password)
     if s.scalar(select(User.id).where(User.name == name)) is not None:
         raise AccountError(f"用户 {name} 已存在")
+    account = agent_account or (name if role == "agent" else None)
+    if account is not None:
+        # Findings, appeals and KPIs belong to the chat account: two logins on one
+        # account would see, and answer for, each other's chats.
+        holder = s.scalar(
+            select(User.name).where(User.agent_account == account, User.disabled_at.is_(None))
+        )
+        if holder is not None:
+            raise AccountError(
+                f"客服账号 {account} 已绑定用户 {holder}：一个客服账号只能对应一个登录用户"
+                f"（如需转交，先停用 {holder}） (chat account already bound to {holder})"
+            )
     u = User(
         name=name,
         role=role,
         password_hash=hash_password(password),
-        agent_account=(agent_account or (name if role == "agent" else None)),
+        agent_account=account,
         created_at=_now(),
         session_epoch=0,
     )
