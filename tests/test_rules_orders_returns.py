@@ -141,9 +141,6 @@ def test_close_order_points_default_one(findings):
 
 # --- returns -----------------------------------------------------------------------------
 
-# The learned layer (packs/model, not retrained on these rows) flags a few compliant
-# look-alikes the rules leave alone; test_returns_rules_alone_clean checks the rules.
-MODEL_NOISE = "learned layer flags this look-alike; the rules alone do not"
 
 QUALITY_ROWS = [
     MATCH("B:杯子收到就裂了", "A:退货运费需要您承担哦", id="cracked-buyer-pays"),
@@ -250,7 +247,6 @@ NO_REASON_ROWS = [
         "B:柜子装好了，不喜欢想退",
         "A:已经安装过的商品影响二次销售，不能退哦",
         id="installed",
-        xfail=MODEL_NOISE,
     ),
     MATCH("B:柜子还没组装，尺寸大了想退", "A:家具类不能退的哦", id="not-assembled-refused"),
     NEAR(
@@ -262,7 +258,6 @@ NO_REASON_ROWS = [
         "B:面膜拆了用了一片，不喜欢想退",
         "A:面膜拆封后影响二次销售，不支持七天无理由哦",
         id="opened-mask-exempt",
-        xfail=MODEL_NOISE,
     ),
     NEAR("B:收到了不喜欢想退", "A:可以退的亲，您在订单里申请退货就行", id="return-accepted"),
     NEAR(
@@ -393,7 +388,6 @@ def test_returns_window_from_time_in_system_text(last_cats, when, hit):
             "2026-09-05T10:00:00+08:00",
             False,
             id="general-rule-reassurance",
-            marks=pytest.mark.xfail(strict=True, reason=MODEL_NOISE),
         ),
         pytest.param(
             "签收了就不能退了哦", "2026-09-13T10:00:00+08:00", False, id="refused-outside"
