@@ -298,16 +298,15 @@ def test_false_alarms_on_held_out_corpus_lines(guard: Guard):
     assert SHARED is not None
     held_out = corpus_lines(SHARED / "corpora", train=False)
     assert set(held_out) == set(CORPUS_FILES)
-    # Every line is checked under the strictest profile (free shipping everywhere,
-    # COD, cards), so some flags are real: a bare 嗯 (curt), 江苏运费收您4元 (a
-    # surcharge, were the shop free-shipping). Pooled the bound is 0.5 %; per file
-    # 0.75 %, since one line of the 494-line seller file moves its rate by 0.2 %.
+    # Every line is checked alone under the strictest profile (free shipping
+    # everywhere, COD, cards), so some flags are real (江苏运费收您4元 were the shop
+    # free-shipping); rules that need the buyer's turn (a curt 嗯) are not reached.
     flagged_total = lines_total = 0
     for name, items in held_out.items():
         assert all(n % 3 != 0 for n, _ in items)
         convs = corpus_conversations((name, n, t) for n, t in items)
         flagged = sum(1 for _, found in guard.check_many(convs, presend=True) if found)
-        assert flagged / len(convs) <= 0.0075, (name, flagged, len(convs))
+        assert flagged / len(convs) <= 0.005, (name, flagged, len(convs))
         flagged_total += flagged
         lines_total += len(convs)
     assert flagged_total / lines_total <= 0.005, (flagged_total, lines_total)

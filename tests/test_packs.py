@@ -429,8 +429,9 @@ def test_later_rule_override_replaces_patterns(tmp_path):
             explanation: 本店只管“嗯嗯”
         """,
     )
-    assert [f.category for f in g.check_text("嗯嗯")] == ["etiquette"]
-    assert [f.category for f in g.check_text("哦")] == []
+    # (the bundled rule's condition, a buyer turn before, is kept)
+    assert cats(g, ["B:在吗", "A:嗯嗯"]) == {(1, "etiquette")}
+    assert cats(g, ["B:在吗", "A:哦"]) == set()
 
 
 def test_lexicon_regex_checked_at_load(tmp_path: Path) -> None:

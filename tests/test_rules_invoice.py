@@ -44,6 +44,12 @@ INVOICE_ROWS = [
     # --- excuses: no reissue date is a violation ---------------------------------------
     MATCH(ASK, "A:我们公司纳税主体变更中，发票暂时开不了", id="excuse-tax-entity"),
     MATCH(ASK, "A:发票打印机在维修，暂时开不出来哦", id="excuse-printer"),
+    MATCH(ASK, "A:税务系统升级，发票要延迟一阵子", id="excuse-system-no-period"),
+    NEAR(
+        ASK,
+        "A:每月1-3号税务系统升级，电子发票开具时效会延长至订单完成48H~",
+        id="excuse-system-definite-lead-time",
+    ),
     MATCH(ASK, "A:这个月发票用完了，暂时开不了哈", id="excuse-used-up"),
     MATCH(ASK, "A:财务不在，发票现在没法开", id="excuse-accountant"),
     NEAR(ASK, "A:打印机在维修，发票暂时开不了，3天内补开寄给您，邮费我们出", id="excuse-with-date"),
