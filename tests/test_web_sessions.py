@@ -90,3 +90,33 @@ def test_the_throttle_window_passes() -> None:
     t.failed("boss", "1.2.3.4")
     t.succeeded("boss")
     assert t.retry_after("boss", "1.2.3.4") == 0
+
+
+def test_a_write_while_an_import_holds_the_lock_is_a_503_with_retry_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    import redline.store.db as db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 0.2)
+    site = make_site(tmp_path)
+    holder = sqlite3.connect(site.url, isolation_level=None, timeout=0.2)
+    holder.execute("BEGIN IMMEDIATE")  # what a long import holds
+    try:
+        r = site.client().post(
+            "/api/ledger/notices",
+            headers={"Authorization": f"Bearer {site.boss_token}"},
+            json={"points": 3, "type": "general"},
+        )
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] == "5" and "请稍后重试" in r.json()["detail"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    r = site.client().post(
+        "/api/ledger/notices",
+        headers={"Authorization": f"Bearer {site.boss_token}"},
+        json={"points": 3, "type": "general"},
+    )
+    assert r.status_code == 201  # the lock gone, the same write goes through

@@ -55,6 +55,11 @@ def describe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+# How long a SQLite writer waits for another's write lock (a long import) before it
+# gives up with "database is locked"; the web answers that as 503 + Retry-After.
+BUSY_TIMEOUT_S = 30.0
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (resolved as above); SQLite files get WAL and foreign keys."""
     resolved = make_url(resolve_url(url))
@@ -62,7 +67,7 @@ def make_engine(url: str | None = None) -> Engine:
         database = resolved.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             private_file(Path(database))
-        engine = create_engine(resolved, connect_args={"timeout": 30})
+        engine = create_engine(resolved, connect_args={"timeout": BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
@@ -132,7 +137,7 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 

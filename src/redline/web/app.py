@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from redline import __version__
@@ -147,6 +148,20 @@ def _errors(app: FastAPI) -> None:
             {"status": exc.status_code, "detail": exc.detail},
             status_code=exc.status_code,
         )
+
+    @app.exception_handler(OperationalError)
+    async def store_busy(request: Request, exc: OperationalError) -> Response:
+        # SQLite's write lock held past the busy timeout (a long import): a retryable
+        # 503, never a bare 500. Any other database error is still a 500.
+        if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
+            raise exc
+        detail = "数据库正忙（可能正在导入报表），请稍后重试 (the store is busy: try again shortly)"
+        headers = {"Retry-After": "5"}
+        if wants_json(request):
+            return JSONResponse({"detail": detail}, status_code=503, headers=headers)
+        page = render(request, "error.html", {"status": 503, "detail": detail}, status_code=503)
+        page.headers.update(headers)
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
