@@ -114,6 +114,9 @@ SCREENSHOT_PAGES = [
     "/metrics",
     "/alerts",
     "/imports",
+    "/orders/late",
+    "/templates",
+    "/exam",
 ]
 
 
@@ -124,24 +127,29 @@ def shoot(
     pages: list[str] | None = None,
     widths: list[int] | None = None,
     user: str = "boss",
+    langs: tuple[str, ...] = ("zh", "en"),
 ) -> list[Path]:
-    """Log in and save a full-page PNG of each page at each width; return the files."""
+    """Log in and save a full-page PNG of each page at each width, in each language
+    (English files end in ``-en``); return the files."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    for width in widths or [1280, 390]:
-        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
-        page = context.new_page()
-        page.goto(base_url + "/login")
-        page.fill('input[name="name"]', user)
-        page.fill('input[name="password"]', PASSWORD)
-        page.click('button[type="submit"]')
-        page.wait_for_load_state("networkidle")
-        for path in pages or SCREENSHOT_PAGES:
-            page.goto(base_url + path)
+    for lang in langs:
+        for width in widths or [1280, 390]:
+            context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
+            page = context.new_page()
+            page.goto(base_url + "/login")
+            page.fill('input[name="name"]', user)
+            page.fill('input[name="password"]', PASSWORD)
+            page.click('button[type="submit"]')
             page.wait_for_load_state("networkidle")
-            name = (path.strip("/").replace("/", "_") or "overview") + f"-{width}.png"
-            target = out_dir / name
-            page.screenshot(path=str(target), full_page=True)
-            files.append(target)
-        context.close()
+            page.goto(base_url + f"/lang/{lang}")
+            suffix = "" if lang == "zh" else f"-{lang}"
+            for path in pages or SCREENSHOT_PAGES:
+                page.goto(base_url + path)
+                page.wait_for_load_state("networkidle")
+                stem = path.strip("/").replace("/", "_") or "overview"
+                target = out_dir / f"{stem}-{width}{suffix}.png"
+                page.screenshot(path=str(target), full_page=True)
+                files.append(target)
+            context.close()
     return files

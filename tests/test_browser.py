@@ -206,6 +206,27 @@ def test_pages_fit_a_phone(browser: Browser, server: Server, path: str) -> None:
     context.close()
 
 
+@pytest.mark.parametrize("path", ["/cases", "/orders/late"])
+def test_no_number_cell_wraps_at_desktop_width(page: Page, server: Server, path: str) -> None:
+    """19-digit order numbers, masked nicks and amounts stay on one line at 1280 px."""
+    login(page, server, "admin")
+    page.goto(server.url + path)
+    page.wait_for_load_state("networkidle")
+    cells = page.locator("table.rows td.mono, table.rows td.num")
+    assert cells.count() > 0, path
+    wrapped = page.evaluate(
+        """() => [...document.querySelectorAll('table.rows td.mono, table.rows td.num')]
+            .filter(td => td.innerText.trim())
+            .filter(td => {
+              const r = document.createRange(); r.selectNodeContents(td);
+              const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+              return tops.size > 1 && !td.querySelector('.meta');
+            })
+            .map(td => td.innerText)"""
+    )
+    assert wrapped == [], f"{path}: {wrapped}"
+
+
 def test_screenshots_target_writes_files(tmp_path: Path, browser: Browser, server: Server) -> None:
     files = shoot(browser, server.url, tmp_path, pages=["/", "/checker"], widths=[390])
     assert files and all(f.stat().st_size > 1000 for f in files)
