@@ -133,3 +133,17 @@ def test_qa_cli_round_trip(tmp_path: Path) -> None:
     assert "特价商品不开发票" in fa.stdout and "1/1" in fa.stdout
     shown = runner.invoke(main, ["qa", "show", fid, "--db", db])
     assert "主管" in shown.stdout and "赠品" in shown.stdout
+
+
+def test_qa_text_names_the_categories(tmp_path: Path) -> None:
+    db = str(tmp_path / "qa.db")
+    chats = tmp_path / "chats.jsonl"
+    conv = {
+        "id": "c1",
+        "messages": [{"role": "agent", "text": "特价商品不开发票", "account": AGENT}],
+    }
+    chats.write_text(json.dumps(conv, ensure_ascii=False) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", "chats", str(chats), "--db", db]).exit_code == 0
+    out = runner.invoke(main, ["qa", "--db", db]).stdout
+    assert "新问题按类别：发票问题 1" in out and "invoice" not in out

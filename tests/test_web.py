@@ -194,6 +194,12 @@ def test_an_agent_sees_only_their_own_findings(site: Site) -> None:
     assert {f["account"] for f in mine["findings"]} == {AGENT_ACCOUNT}
     other = site.login("ajie").get("/api/findings").json()
     assert other["total"] == 0
+    # an agent cannot widen the filter; a supervisor finds 小美 by part of the name
+    assert site.login("ajie").get("/api/findings", params={"account": "小美"}).json()["total"] == 0
+    boss = site.login("boss").get("/api/findings", params={"account": "小美"}).json()
+    assert boss["total"] == mine["total"]
+    boss_none = site.login("boss").get("/api/findings", params={"account": "%"}).json()
+    assert boss_none["total"] == 0  # a wildcard is a character, not a pattern
     # and they cannot open someone else's conversation
     assert site.login("ajie").get("/api/conversations/conv-1").status_code == 403
 
@@ -545,3 +551,15 @@ def test_the_alerts_page_files_a_suspicious_order_once(site: Site) -> None:
     assert again.status_code == 409 and "一次" in again.json()["detail"]
     page = c.get("/alerts").text
     assert "三次电话未接通" in page and "tb_risky&lt;script" not in page
+
+
+def test_starlette_errors_speak_chinese_first(site: Site) -> None:
+    c = site.login("boss")
+    page = c.get("/no-such-page")
+    assert page.status_code == 404 and "页面不存在" in page.text and "Not Found" not in page.text
+    api = c.get("/api/no-such-thing")
+    assert api.status_code == 404 and api.json()["detail"].startswith("页面不存在")
+    bearer = {"Authorization": f"Bearer {site.boss_token}"}
+    wrong = site.client().delete("/api/findings", headers=bearer)
+    assert wrong.status_code == 405 and "不支持这种请求方式" in wrong.json()["detail"]
+    assert "allow" in {k.lower() for k in wrong.headers}

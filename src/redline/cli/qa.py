@@ -98,7 +98,11 @@ def qa_group(
         f"新发现问题 {report.new_findings} 处，移除 {report.removed} 处"
     )
     if report.by_category:
-        parts = "、".join(f"{c} {n}" for c, n in report.by_category.most_common())
+        cats = guard.ruleset.categories
+        parts = "、".join(
+            f"{cats[c].name_zh if c in cats else c} {n}"
+            for c, n in report.by_category.most_common()
+        )
         click.echo(f"新问题按类别：{parts}")
     click.echo("问题状态：" + "，".join(f"{STATUSES[k][0]} {counts.get(k, 0)}" for k in STATUSES))
 

@@ -137,17 +137,32 @@ def wants_json(request: Request) -> bool:
     )
 
 
+STARLETTE_DETAILS = {
+    "Not Found": "页面不存在 (not found)",
+    "Method Not Allowed": "不支持这种请求方式 (method not allowed)",
+    "Unauthorized": "请先登录 (not logged in)",
+    "Forbidden": "没有权限 (forbidden)",
+}
+
+
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own answers ("Not Found", "Method Not Allowed") in the app's
+        # voice: Chinese first, like every other message.
+        detail = STARLETTE_DETAILS.get(str(exc.detail), exc.detail)
+        headers = getattr(exc, "headers", None)
         if wants_json(request):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return render(
+            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
+        page = render(
             request,
             "error.html",
-            {"status": exc.status_code, "detail": exc.detail},
+            {"status": exc.status_code, "detail": detail},
             status_code=exc.status_code,
         )
+        if headers:
+            page.headers.update(headers)
+        return page
 
     @app.exception_handler(OperationalError)
     async def store_busy(request: Request, exc: OperationalError) -> Response:

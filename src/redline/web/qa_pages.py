@@ -94,8 +94,15 @@ def register(app: FastAPI) -> None:
         if category:
             q = q.where(StoredFinding.category == category)
         if who is not None:
-            q = q.where(StoredFinding.account == who)
-            count_q = count_q.where(StoredFinding.account == who)
+            # A supervisor may type part of a name (小美 finds 云朵家居旗舰店:小美); an
+            # agent is pinned to their own account exactly.
+            cond = (
+                StoredFinding.account.contains(who, autoescape=True)
+                if user.sees_shop
+                else StoredFinding.account == who
+            )
+            q = q.where(cond)
+            count_q = count_q.where(cond)
         with reading(request) as s:
             total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
             rows = list(
