@@ -75,7 +75,23 @@ def page(browser: Browser) -> Iterator[Page]:
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
+    # The confirmations before irreversible steps are expected; record what they said
+    # (pg.confirms) and accept. Any other dialog is an error.
+    confirms: list[str] = []
+    pg.confirms = confirms  # type: ignore[attr-defined]
+
+    def on_dialog(d: Any) -> None:
+        if d.type == "confirm" and getattr(pg, "refuse_confirms", False):
+            confirms.append(d.message)
+            d.dismiss()
+        elif d.type == "confirm":
+            confirms.append(d.message)
+            d.accept()
+        else:
+            errors.append(f"dialog: {d.message}")
+            d.dismiss()
+
+    pg.on("dialog", on_dialog)
     yield pg
     context.close()
     assert errors == [], errors
@@ -156,6 +172,7 @@ def test_dismiss_a_finding(page: Page, server: Server) -> None:
     card.locator('input[name="reason"]').fill("买家原话引用，非客服承诺")
     card.locator('button[value="dismiss"]').click()
     expect(page.locator(".notice")).to_contain_text("已保存")
+    assert page.confirms and "驳回" in page.confirms[-1]  # type: ignore[attr-defined]
     page.goto(f"{server.url}/findings?status=dismissed")
     expect(page.locator(f'li.finding[data-finding="{fid}"]')).to_be_visible()
 
@@ -188,6 +205,13 @@ def test_resolve_a_case(page: Page, server: Server) -> None:
     note = form.locator('textarea[name="note"], input[name="note"]')
     if note.count():
         note.first.fill("已同意退款（浏览器测试）")
+    # Cancelling the confirmation sends nothing; accepting it refunds.
+    page.refuse_confirms = True  # type: ignore[attr-defined]
+    form.locator('button[type="submit"]').first.click()
+    page.wait_for_timeout(300)
+    assert page.confirms and "无法撤回" in page.confirms[-1]  # type: ignore[attr-defined]
+    expect(page.locator(".notice")).to_have_count(0)
+    page.refuse_confirms = False  # type: ignore[attr-defined]
     form.locator('button[type="submit"]').first.click()
     expect(page.locator(".notice")).to_be_visible()
     expect(page.locator("body")).to_contain_text("已退款")

@@ -175,3 +175,22 @@
   };
   tick();
 })();
+
+// Nothing irreversible in one click: a button (or form) with data-confirm asks first,
+// and a form is sent once (a second click while it is on its way does nothing).
+(function () {
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (ev.defaultPrevented || !(form instanceof HTMLFormElement) || form.id === "exam-paper") return;
+    var button = ev.submitter || null;
+    var ask = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (ask && !window.confirm(ask)) { ev.preventDefault(); return; }
+    if (form.method.toLowerCase() !== "post") return;
+    if (form.getAttribute("data-sent") === "1") { ev.preventDefault(); return; }
+    form.setAttribute("data-sent", "1");
+  });
+  // Back from the browser's page cache: the form may be sent again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sent]").forEach(function (f) { f.removeAttribute("data-sent"); });
+  });
+})();
