@@ -78,6 +78,9 @@ CLOSE_ROWS = [
     ),
     MATCH(COLLEAGUE, "A:好的，已经帮您取消了", id="colleague-account"),
     MATCH("B:什么时候发货？", "A:這款缺貨了，已經幫您把訂單取消了", id="traditional"),
+    # told that the order was closed by someone else (the system, the buyer): passive
+    NEAR("B:什么时候能到？", "A:您的订单已被取消了", id="passive-cancelled"),
+    NEAR("B:什么时候能到？", "A:系统已经自动关闭了这笔订单哦", id="system-closed"),
     NEAR("B:我拍错了，帮我取消订单吧", "A:好的亲，已经帮您取消了", id="ordering-account-request"),
     NEAR("B:不想要了，关了吧", "A:好的，已经帮您关闭了", id="ordering-account-close"),
     NEAR("B:我拍错了", "A:您可以在我的订单里自行取消哦", id="asks-buyer-to-cancel"),
