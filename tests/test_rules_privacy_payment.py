@@ -18,6 +18,10 @@ PRIVACY_ROWS = [
     MATCH(ASK_COURIER, "A:她的手机号是13912345678", id="phone-to-courier"),
     MATCH(ASK_OTHER, "A:她拍的是两件羊毛衫，已经发货了", id="order-contents"),
     MATCH(ASK_OTHER, "A:寄到杭州市西湖區文三路88號哦", id="traditional"),
+    MATCH(ASK_OTHER, "A:收件人王芳，已经签收了", id="recipient-no-connector"),
+    # care advice and logistics status tell a third party nothing private
+    NEAR(ASK_OTHER, "A:收货人保持手机畅通就可以了", id="recipient-keep-phone-on"),
+    NEAR(ASK_OTHER, "A:已经在分拣发到站点是路上了亲", id="on-the-way"),
     NEAR(ASK_SELF, "A:寄到杭州市西湖区文三路88号哦", id="own-account-address"),
     NEAR(
         buyer("收件人电话是多少来着", account=BUYER),
