@@ -10,6 +10,8 @@ from support import MATCH, NEAR, OTHER, agent, buyer, system
 
 LISTING = "B:标题上写着99元，怎么拍下是129？"
 PRICE_ROWS = [
+    # postage or goods not refunded is not the price refused
+    NEAR("B:标题写的99，怎么拍下是129", "A:不退邮费", id="postage-not-price"),
     MATCH(LISTING, "A:活动已经结束了，价格以拍下为准哦", id="checkout-price-applies"),
     MATCH(LISTING, "A:页面上的价格仅供参考哦亲", id="for-reference-only"),
     MATCH(
