@@ -147,3 +147,40 @@ def test_qa_text_names_the_categories(tmp_path: Path) -> None:
     assert runner.invoke(main, ["import", "chats", str(chats), "--db", db]).exit_code == 0
     out = runner.invoke(main, ["qa", "--db", db]).stdout
     assert "新问题按类别：发票问题 1" in out and "invoice" not in out
+
+
+def test_qa_list_exports_xlsx_and_csv_masked(tmp_path: Path) -> None:
+    import openpyxl
+
+    db = str(tmp_path / "qa.db")
+    chats = tmp_path / "chats.jsonl"
+    conv = {
+        "id": "c1",
+        "order": {"buyer": "tb_wife"},
+        "messages": [
+            {"role": "buyer", "text": "我老婆买的寄到哪了", "account": "tb_husband"},
+            {"role": "agent", "text": "收件人王芳，电话13812345678", "account": AGENT},
+            {"role": "agent", "text": '=HYPERLINK("x") 特价商品不开发票', "account": AGENT},
+        ],
+    }
+    chats.write_text(json.dumps(conv, ensure_ascii=False) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", "chats", str(chats), "--db", db]).exit_code == 0
+    assert runner.invoke(main, ["qa", "--db", db]).exit_code == 0
+    no_out = runner.invoke(main, ["qa", "list", "--db", db, "--format", "xlsx"])
+    assert no_out.exit_code == 2 and "--out" in no_out.stderr
+    xlsx = tmp_path / "质检.xlsx"
+    r = runner.invoke(main, ["qa", "list", "--db", db, "--format", "xlsx", "--out", str(xlsx)])
+    assert r.exit_code == 0 and "已导出 2 条" in r.stdout, r.output
+    sheet = openpyxl.load_workbook(xlsx).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert cells[0][:4] == ["编号", "时间", "客服", "类别"]
+    flat = " ".join(str(v) for row in cells for v in row)
+    assert "13812345678" not in flat and "王芳" not in flat  # privacy evidence is masked
+    assert {"泄露他人信息", "发票问题"} <= {row[3] for row in cells[1:]}
+    assert not any(str(v).startswith("=") for row in cells for v in row if v)  # no formulas
+    csv_file = tmp_path / "质检.csv"
+    r = runner.invoke(main, ["qa", "list", "--db", db, "--format", "csv", "--out", str(csv_file)])
+    assert r.exit_code == 0
+    text = csv_file.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff编号,") and "13812345678" not in text

@@ -563,3 +563,27 @@ def test_starlette_errors_speak_chinese_first(site: Site) -> None:
     wrong = site.client().delete("/api/findings", headers=bearer)
     assert wrong.status_code == 405 and "不支持这种请求方式" in wrong.json()["detail"]
     assert "allow" in {k.lower() for k in wrong.headers}
+
+
+def test_findings_export_keeps_filters_and_masks(site: Site) -> None:
+    import io
+
+    import openpyxl
+
+    add_chat(site)
+    c = site.login("boss")
+    page = c.get("/findings", params={"status": "open", "category": "invoice"}).text
+    assert "/api/findings/export?format=xlsx&amp;status=open&amp;category=invoice" in page
+    r = c.get("/api/findings/export", params={"format": "xlsx", "status": "open", "category": ""})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(openpyxl.load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "编号" and len(rows) >= 2
+    assert "13812345678" not in r.content.decode("latin-1")
+    none = c.get("/api/findings/export", params={"format": "csv", "category": "privacy"})
+    assert none.status_code == 200 and none.text.strip().count("\n") == 0  # header only
+    # an agent exports only their own findings
+    other = site.login("ajie").get("/api/findings/export", params={"format": "csv"})
+    assert other.status_code == 200 and other.text.strip().count("\n") == 0
+    assert c.get("/api/findings/export", params={"format": "pdf"}).status_code == 422

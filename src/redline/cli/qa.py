@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +20,9 @@ from redline.cli.options import (
 from redline.cli.table import BadInput, table
 from redline.desk.policy import china_iso
 from redline.display import cell
+from redline.guard.packs import load_rules
+from redline.records.export import FORMATS as EXPORT_FORMATS
+from redline.records.export import findings_table, write_table
 from redline.store import session, writing
 from redline.store.qa import (
     REVIEW_ACTIONS,
@@ -112,7 +116,15 @@ def qa_group(
 @click.option("--category", help="按类别筛选，如 invoice。")
 @click.option("--agent", "account", help="按客服账号筛选。")
 @click.option("--limit", type=int, default=200, show_default=True)
-@format_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", *EXPORT_FORMATS]),
+    default="table",
+    show_default=True,
+    help="输出格式；csv/xlsx 写入 --out 文件（买家信息已脱敏）。Output format.",
+)
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="导出文件（csv/xlsx）。")
 @db_option
 @click.pass_obj
 def qa_list(
@@ -122,15 +134,33 @@ def qa_list(
     account: str | None,
     limit: int,
     fmt: str,
+    out: str | None,
     db_url: str | None,
 ) -> None:
     """列出已保存的问题。List stored findings."""
     url = db_url or obj["db_url"]
     engine = open_db(url)
+    if fmt in EXPORT_FORMATS and not out:
+        raise BadInput(f"--format {fmt} 需要 --out 文件名，如 --out 质检.{fmt}")
     with store_errors(url), session(engine) as s:
         found = list_findings(s, status=status, category=category, account=account, limit=limit)
         if fmt == "json":
             emit_json([finding_json(f) for f in found])
+            return
+        if fmt in EXPORT_FORMATS:
+            assert out is not None
+            cats = {k: c.name_zh for k, c in load_rules().categories.items()}
+            views = [
+                {
+                    **finding_json(f),
+                    "category_name": cats.get(f.category, f.category),
+                    "status_name": STATUSES[f.status][0],
+                }
+                for f in found
+            ]
+            header, table_rows = findings_table(views)
+            Path(out).write_bytes(write_table(header, table_rows, fmt, sheet="质检问题"))
+            click.echo(f"已导出 {len(views)} 条到 {out} (exported {len(views)})")
             return
         if not found:
             click.echo("没有符合条件的问题。(no findings)")

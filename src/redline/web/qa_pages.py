@@ -15,10 +15,12 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 
 from redline.privacy import mask_name, mask_text
+from redline.records.export import findings_table, write_table
 from redline.store.accounts import Principal
 from redline.store.models import ChatMessage, Conversation, Order, StoredFinding
 from redline.store.qa import REVIEW_ACTIONS, STATUSES, ReviewError, review, reviews
 from redline.store.qa import finding_json as cli_finding_json
+from redline.web.render import lang_of
 from redline.web.views import (
     EVERYONE,
     ID_MAX,
@@ -141,6 +143,50 @@ def register(app: FastAPI) -> None:
             "statuses": {k: v for k, v in STATUSES.items()},
             "category_names": names,
         }
+
+    @app.get(
+        "/api/findings/export",
+        tags=["qa"],
+        summary="导出质检问题为 Excel/CSV，保留筛选条件，买家信息脱敏 (export findings)",
+    )
+    def findings_export(
+        request: Request,
+        format: str = Query("xlsx", pattern="^(csv|xlsx)$"),
+        status: str | None = Query(None, description="open|confirmed|dismissed|appealed"),
+        category: str | None = Query(None, max_length=60),
+        account: str | None = Query(None, max_length=120),
+    ) -> Response:
+        require(request, EVERYONE)
+        data = findings(
+            request,
+            status=status or None,
+            category=category or None,
+            account=account or None,
+            limit=1000,
+            offset=0,
+        )
+        lang = lang_of(request)
+        views = [
+            {
+                **f,
+                "category_name": names.get(f["category"], (f["category"],) * 2)[lang == "en"],
+                "status_name": f["status_name"][lang == "en"],
+            }
+            for f in data["findings"]
+        ]
+        header, rows = findings_table(views, lang)
+        body = write_table(header, rows, format, sheet="findings")
+        name = f"redline-findings.{format}"
+        media = (
+            "text/csv; charset=utf-8"
+            if format == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @dual(
         app,
