@@ -56,16 +56,22 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * max(1, min(len(name) - 1, 6))
 
 
+def _head(text: str) -> int:
+    """How many characters of an address to keep: its province/city/district prefix,
+    or, when that is the whole text or too short to say anything, at most 3."""
+    match = _ADMIN.match(text)
+    kept = len(match.group(0)) if match else 0
+    if kept >= len(text) or kept < 2:
+        kept = min(3, max(len(text) - 1, 0))
+    return kept
+
+
 def mask_address(address: str | None) -> str:
     """Keep province/city/district, hide the street and house number."""
     if not address:
         return ""
     text = str(address).strip()
-    head = _ADMIN.match(text)
-    kept = head.group(0) if head else ""
-    if len(kept) >= len(text) or len(kept) < 2:
-        kept = text[: min(3, max(len(text) - 1, 0))]
-    return kept + "****"
+    return text[: _head(text)] + "****"
 
 
 def mask_phone(text: str) -> str:
@@ -83,11 +89,7 @@ def _stars(s: str, keep: int = 1) -> str:
 
 
 def _mask_address_in_place(s: str) -> str:
-    head = _ADMIN.match(s)
-    kept = len(head.group(0)) if head else 0
-    if kept >= len(s) or kept < 2:
-        kept = min(3, max(len(s) - 1, 0))
-    return s[:kept] + "*" * (len(s) - kept)
+    return _stars(s, _head(s))
 
 
 def mask_text(text: str | None, known: Iterable[str | None] = ()) -> str:

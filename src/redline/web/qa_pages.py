@@ -231,6 +231,7 @@ def register(app: FastAPI) -> None:
         # One masking step for the page and its JSON: the buyer's nick, the order's
         # recipient, phone and address, and any phone or street address in the text.
         # mask_text keeps the length, so the findings' offsets still fit the text.
+        shown = {m.position: mask_text(m.text, known) for m in messages}
         return {
             "id": conv.id,
             "buyer": mask_name(conv.buyer_nick),
@@ -242,9 +243,9 @@ def register(app: FastAPI) -> None:
                     "role": m.role,
                     "account": m.account if m.role == "agent" else mask_name(m.account),
                     "time": m.time.isoformat() if m.time else None,
-                    "text": mask_text(m.text, known),
+                    "text": shown[m.position],
                     "segments": segments(
-                        mask_text(m.text, known),
+                        shown[m.position],
                         [(f.start, f.end, f.id) for f in by_message.get(m.position, [])],
                     ),
                     "findings": [finding_json(f) for f in by_message.get(m.position, [])],
