@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,24 +145,29 @@ STARLETTE_DETAILS = {
 }
 
 
+def error_response(
+    request: Request,
+    status: int,
+    detail: Any,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Response:
+    """An error as JSON (``{"detail", **extra}``) for the API, else the error page."""
+    if wants_json(request):
+        return JSONResponse({"detail": detail, **(extra or {})}, status, headers=headers)
+    page = render(request, "error.html", {"status": status, "detail": detail}, status_code=status)
+    if headers:
+        page.headers.update(headers)
+    return page
+
+
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # Starlette's own answers ("Not Found", "Method Not Allowed") in the app's
         # voice: Chinese first, like every other message.
         detail = STARLETTE_DETAILS.get(str(exc.detail), exc.detail)
-        headers = getattr(exc, "headers", None)
-        if wants_json(request):
-            return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
-        page = render(
-            request,
-            "error.html",
-            {"status": exc.status_code, "detail": detail},
-            status_code=exc.status_code,
-        )
-        if headers:
-            page.headers.update(headers)
-        return page
+        return error_response(request, exc.status_code, detail, getattr(exc, "headers", None))
 
     @app.exception_handler(OperationalError)
     async def store_busy(request: Request, exc: OperationalError) -> Response:
@@ -171,12 +176,7 @@ def _errors(app: FastAPI) -> None:
         if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
             raise exc
         detail = "数据库正忙（可能正在导入报表），请稍后重试 (the store is busy: try again shortly)"
-        headers = {"Retry-After": "5"}
-        if wants_json(request):
-            return JSONResponse({"detail": detail}, status_code=503, headers=headers)
-        page = render(request, "error.html", {"status": 503, "detail": detail}, status_code=503)
-        page.headers.update(headers)
-        return page
+        return error_response(request, 503, detail, {"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -184,11 +184,7 @@ def _errors(app: FastAPI) -> None:
             {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))}
             for e in exc.errors()
         ]
-        if wants_json(request):
-            return JSONResponse({"detail": "参数有误 (invalid request)", "errors": errors}, 422)
-        return render(
-            request, "error.html", {"status": 422, "detail": "参数有误 (invalid request)"}, 422
-        )
+        return error_response(request, 422, "参数有误 (invalid request)", extra={"errors": errors})
 
 
 def _meta_routes(app: FastAPI) -> None:
