@@ -149,16 +149,9 @@ def qa_list(
             return
         if fmt in EXPORT_FORMATS:
             assert out is not None
-            cats = {k: c.name_zh for k, c in load_rules().categories.items()}
-            views = [
-                {
-                    **finding_json(f),
-                    "category_name": cats.get(f.category, f.category),
-                    "status_name": STATUSES[f.status][0],
-                }
-                for f in found
-            ]
-            header, table_rows = findings_table(views)
+            cats = {k: (c.name_zh, c.name_en) for k, c in load_rules().categories.items()}
+            views = [finding_json(f) for f in found]
+            header, table_rows = findings_table(views, cats, STATUSES)
             Path(out).write_bytes(write_table(header, table_rows, fmt, sheet="质检问题"))
             click.echo(f"已导出 {len(views)} 条到 {out} (exported {len(views)})")
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -68,11 +68,11 @@ FINDING_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("id", "编号", "id"),
     ("time", "时间", "time"),
     ("account", "客服", "agent"),
-    ("category_name", "类别", "category"),
+    ("category", "类别", "category"),
     ("rule", "规则", "rule"),
     ("severity", "级别", "severity"),
     ("points", "扣分", "points"),
-    ("status_name", "状态", "status"),
+    ("status", "状态", "status"),
     ("evidence", "证据", "evidence"),
     ("explanation", "说明", "explanation"),
     ("suggestion", "建议回复", "suggested reply"),
@@ -82,9 +82,21 @@ FINDING_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 
 def findings_table(
-    findings: Iterable[dict[str, Any]], lang: str = "zh"
+    findings: Iterable[dict[str, Any]],
+    categories: Mapping[str, tuple[str, str]],
+    statuses: Mapping[str, tuple[str, str]],
+    lang: str = "zh",
 ) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of findings (``finding_json`` dicts, already masked)."""
-    header = [zh if lang == "zh" else en for _, zh, en in FINDING_COLUMNS]
-    rows = [[f.get(key) for key, _, _ in FINDING_COLUMNS] for f in findings]
+    """Header and rows of findings (``finding_json`` dicts, already masked), with the
+    category and status named in ``lang`` (``(zh, en)`` name pairs)."""
+    i = 0 if lang == "zh" else 1
+    names = {"category": categories, "status": statuses}
+    header = [(zh, en)[i] for _, zh, en in FINDING_COLUMNS]
+    rows = [
+        [
+            names[key].get(f[key], (f[key], f[key]))[i] if key in names else f.get(key)
+            for key, _, _ in FINDING_COLUMNS
+        ]
+        for f in findings
+    ]
     return header, rows

@@ -165,16 +165,7 @@ def register(app: FastAPI) -> None:
             limit=1000,
             offset=0,
         )
-        lang = lang_of(request)
-        views = [
-            {
-                **f,
-                "category_name": names.get(f["category"], (f["category"],) * 2)[lang == "en"],
-                "status_name": f["status_name"][lang == "en"],
-            }
-            for f in data["findings"]
-        ]
-        header, rows = findings_table(views, lang)
+        header, rows = findings_table(data["findings"], names, STATUSES, lang_of(request))
         body = write_table(header, rows, format, sheet="findings")
         name = f"redline-findings.{format}"
         media = (
