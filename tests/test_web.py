@@ -7,7 +7,6 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
@@ -18,7 +17,7 @@ from redline.store import session, writing
 from redline.store.accounts import AuditEvent, set_password
 from redline.store.models import StoredFinding
 from redline.web.i18n import strings
-from web_support import AGENT_ACCOUNT, PASSWORD, Site, add_chat, csrf_of, make_site
+from web_support import AGENT_ACCOUNT, PASSWORD, Site, add_chat, asgi_post, csrf_of, make_site
 
 
 @pytest.fixture
@@ -295,44 +294,14 @@ def test_check_refuses_a_huge_chunked_body_as_it_arrives(site: Site) -> None:
     """No Content-Length: the server counts the body as it is received and stops at the
     limit, so it pulls only a few of the 64 chunks a client offers (at the ASGI level,
     where the chunks the app asks for can be counted)."""
-    import asyncio
-
     limit = site.app.state.settings.check_max_kib * 1024
-    pulled = 0
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal pulled
-        pulled += 1
-        if pulled > 64:
-            return {"type": "http.request", "body": b"", "more_body": False}
-        return {"type": "http.request", "body": b"x" * (limit // 4), "more_body": True}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/check",
-        "raw_path": b"/api/check",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"testserver"),
-            (b"authorization", f"Bearer {site.agent_token}".encode()),
-            (b"transfer-encoding", b"chunked"),
-            (b"content-type", b"application/json"),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
+    headers = {
+        "Authorization": f"Bearer {site.agent_token}",
+        "Transfer-Encoding": "chunked",
+        "Content-Type": "application/json",
     }
-    asyncio.run(site.app(scope, receive, send))
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    assert start["status"] == 413
+    status, _, pulled = asgi_post(site.app, "/api/check", "", headers, [b"x" * (limit // 4)] * 64)
+    assert status == 413
     assert pulled <= 6
 
 

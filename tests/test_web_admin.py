@@ -24,6 +24,7 @@ from redline.store import open_store, session, writing
 from redline.store.accounts import ApiToken, AuditEvent, add_user
 from redline.store.models import Case, ImportRun, StoredFinding
 from redline.web import create_app
+from web_support import asgi_post
 
 PASSWORD = "correct-horse-1"
 SECRET = "admin-pages-secret-" + "y" * 32
@@ -296,50 +297,6 @@ def _multipart(name: str, content: bytes, boundary: str = "rlboundary") -> bytes
         "Content-Type: text/csv\r\n\r\n"
     ).encode()
     return head + content + f"\r\n--{boundary}--\r\n".encode()
-
-
-def asgi_post(
-    app: FastAPI, path: str, query: str, headers: dict[str, str], chunks: list[bytes]
-) -> tuple[int, bytes, int]:
-    """POST ``chunks`` as separate ASGI body messages, no Content-Length (the test
-    client would join them); returns (status, body, chunks the app read)."""
-    import asyncio
-
-    queue = [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
-    queue.append({"type": "http.request", "body": b"", "more_body": False})
-    read = 0
-    status, body = 0, bytearray()
-
-    async def receive() -> dict[str, Any]:
-        nonlocal read
-        if read < len(queue):
-            read += 1
-            return queue[read - 1]
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            body.extend(message.get("body", b""))
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query.encode(),
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
-    asyncio.run(app(scope, receive, send))
-    return status, bytes(body), read
 
 
 def _pieces(body: bytes, size: int) -> list[bytes]:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -99,3 +100,47 @@ def add_chat(site: Site) -> str:
     import_chats(site.engine, [conv])
     run_qa(site.engine, Guard.default(), rules_fingerprint(), now=datetime.now(UTC))
     return "conv-1"
+
+
+def asgi_post(
+    app: FastAPI, path: str, query: str, headers: dict[str, str], chunks: list[bytes]
+) -> tuple[int, bytes, int]:
+    """POST ``chunks`` as separate ASGI body messages, no Content-Length (the test
+    client would join them); returns (status, body, chunks the app read)."""
+    import asyncio
+
+    queue = [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
+    queue.append({"type": "http.request", "body": b"", "more_body": False})
+    read = 0
+    status, body = 0, bytearray()
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        if read < len(queue):
+            read += 1
+            return queue[read - 1]
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            body.extend(message.get("body", b""))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+    return status, bytes(body), read
