@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -104,14 +105,18 @@ def test_api_check_still_takes_a_surrogate_pair(site: Site) -> None:
 # --- the web chat import ---------------------------------------------------------------------
 
 
-def test_the_web_chat_import_reports_the_line_and_imports_the_rest(site: Site) -> None:
-    c = site.login("boss")
-    content = "\n".join([GOOD, LONE, DEEP, EMOJI]).encode()
-    r = c.post(
+def upload_chats(c: Any, content: bytes) -> Any:
+    return c.post(
         "/api/imports?kind=chats",
         files={"file": ("chats.jsonl", content)},
         headers={"X-CSRF-Token": csrf_of(c, "/imports")},
     )
+
+
+def test_the_web_chat_import_reports_the_line_and_imports_the_rest(site: Site) -> None:
+    c = site.login("boss")
+    content = "\n".join([GOOD, LONE, DEEP, EMOJI]).encode()
+    r = upload_chats(c, content)
     assert r.status_code == 200, r.text
     data = r.json()
     assert data["accepted"] == 2 and data["rejected"] == 2
@@ -131,11 +136,7 @@ def test_the_web_chat_import_reports_the_line_and_imports_the_rest(site: Site) -
 def test_a_file_of_bad_lines_answers_with_the_first_errors_and_a_count(site: Site) -> None:
     c = site.login("boss")
     content = "\n".join([GOOD] + ["{not json"] * 1500).encode()
-    r = c.post(
-        "/api/imports?kind=chats",
-        files={"file": ("chats.jsonl", content)},
-        headers={"X-CSRF-Token": csrf_of(c, "/imports")},
-    )
+    r = upload_chats(c, content)
     assert r.status_code == 200, r.text
     data = r.json()
     assert data["accepted"] == 1 and data["rejected"] == 1500

@@ -491,14 +491,19 @@ def test_refunds_from_xlsx_with_title_row_and_blank_rows(tmp_path: Path) -> None
     check_refund(second, line=5)
 
 
-def test_refunds_from_xlsx_that_makes_openpyxl_warn() -> None:
-    """A stylesheet openpyxl finds lacking makes it warn; the values still read."""
+def refund_xlsx() -> bytes:
+    """A one-refund report as .xlsx bytes."""
     book = openpyxl.Workbook()
     book.active.append(REFUND_HEADER)
     book.active.append(REFUND_ROW)
     buffer = io.BytesIO()
     book.save(buffer)
-    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    return buffer.getvalue()
+
+
+def test_refunds_from_xlsx_that_makes_openpyxl_warn() -> None:
+    """A stylesheet openpyxl finds lacking makes it warn; the values still read."""
+    source = zipfile.ZipFile(io.BytesIO(refund_xlsx()))
     patched = io.BytesIO()
     with zipfile.ZipFile(patched, "w") as target:
         for info in source.infolist():
@@ -513,12 +518,8 @@ def test_refunds_from_xlsx_that_makes_openpyxl_warn() -> None:
 def test_an_xlsx_zip_bomb_is_refused_before_it_inflates() -> None:
     """A 40 MB sheet of one repeated byte compresses to ~40 KB: refused by its declared
     size, not read; a real report of the same kind still reads."""
-    book = openpyxl.Workbook()
-    book.active.append(REFUND_HEADER)
-    book.active.append(REFUND_ROW)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    report = refund_xlsx()
+    source = zipfile.ZipFile(io.BytesIO(report))
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -527,7 +528,7 @@ def test_an_xlsx_zip_bomb_is_refused_before_it_inflates() -> None:
     assert len(bomb.getvalue()) < 200 * 1024
     with pytest.raises(FileFormatError, match="解压后过大"):
         read_refunds(bomb.getvalue(), name="退款.xlsx")
-    (record,) = read_refunds(buffer.getvalue(), name="退款.xlsx")
+    (record,) = read_refunds(report, name="退款.xlsx")
     check_refund(record)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -106,9 +107,16 @@ def test_review_steps_and_their_history(engine: Engine, guard: Guard) -> None:
         conn.execute(text("DELETE FROM finding_reviews"))
 
 
-def test_qa_cli_round_trip(tmp_path: Path) -> None:
+def imported_chat(tmp_path: Path, conv: dict[str, Any]) -> str:
+    """A store at ``tmp_path`` with ``conv`` imported through ``redline import chats``."""
     db = str(tmp_path / "qa.db")
     chats = tmp_path / "chats.jsonl"
+    chats.write_text(json.dumps(conv, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["import", "chats", str(chats), "--db", db]).exit_code == 0
+    return db
+
+
+def test_qa_cli_round_trip(tmp_path: Path) -> None:
     conv = {
         "id": "c1",
         "order": {"buyer": "tb_buyer"},
@@ -117,9 +125,8 @@ def test_qa_cli_round_trip(tmp_path: Path) -> None:
             {"role": "agent", "text": "特价商品不开发票", "account": AGENT},
         ],
     }
-    chats.write_text(json.dumps(conv, ensure_ascii=False) + "\n", encoding="utf-8")
+    db = imported_chat(tmp_path, conv)
     runner = CliRunner()
-    assert runner.invoke(main, ["import", "chats", str(chats), "--db", db]).exit_code == 0
     first = runner.invoke(main, ["qa", "--db", db, "--format", "json"])
     assert json.loads(first.stdout)["new_findings"] == 1
     assert "已是最新 1" in runner.invoke(main, ["qa", "--db", db]).stdout
@@ -136,24 +143,18 @@ def test_qa_cli_round_trip(tmp_path: Path) -> None:
 
 
 def test_qa_text_names_the_categories(tmp_path: Path) -> None:
-    db = str(tmp_path / "qa.db")
-    chats = tmp_path / "chats.jsonl"
     conv = {
         "id": "c1",
         "messages": [{"role": "agent", "text": "特价商品不开发票", "account": AGENT}],
     }
-    chats.write_text(json.dumps(conv, ensure_ascii=False) + "\n", encoding="utf-8")
-    runner = CliRunner()
-    assert runner.invoke(main, ["import", "chats", str(chats), "--db", db]).exit_code == 0
-    out = runner.invoke(main, ["qa", "--db", db]).stdout
+    db = imported_chat(tmp_path, conv)
+    out = CliRunner().invoke(main, ["qa", "--db", db]).stdout
     assert "新问题按类别：发票问题 1" in out and "invoice" not in out
 
 
 def test_qa_list_exports_xlsx_and_csv_masked(tmp_path: Path) -> None:
     import openpyxl
 
-    db = str(tmp_path / "qa.db")
-    chats = tmp_path / "chats.jsonl"
     conv = {
         "id": "c1",
         "order": {"buyer": "tb_wife"},
@@ -163,9 +164,8 @@ def test_qa_list_exports_xlsx_and_csv_masked(tmp_path: Path) -> None:
             {"role": "agent", "text": '=HYPERLINK("x") 特价商品不开发票', "account": AGENT},
         ],
     }
-    chats.write_text(json.dumps(conv, ensure_ascii=False) + "\n", encoding="utf-8")
+    db = imported_chat(tmp_path, conv)
     runner = CliRunner()
-    assert runner.invoke(main, ["import", "chats", str(chats), "--db", db]).exit_code == 0
     assert runner.invoke(main, ["qa", "--db", db]).exit_code == 0
     no_out = runner.invoke(main, ["qa", "list", "--db", db, "--format", "xlsx"])
     assert no_out.exit_code == 2 and "--out" in no_out.stderr
