@@ -72,13 +72,15 @@ def generate_month(
     orders: int = 600,
     shop: str = "云朵家居旗舰店",
     now: datetime | None = None,
+    refunds: int | None = None,
 ) -> dict[str, Path]:
     """Write a month of ``shop``'s exports into ``out_dir``; return kind → path.
 
     Kinds: ``orders``, ``items``, ``refunds_xlsx``, ``refunds_csv``, ``chats_txt``,
     ``chats_jsonl``. ``now`` is the moment of the export (China time when naive;
     default: the day after the month at 20:00); every time in the files is at or
-    before it, and the refunds' clocks (超时时间) run against it.
+    before it, and the refunds' clocks (超时时间) run against it. ``refunds`` is how
+    many refunds to write (default: 8 % of the orders, at most 1,000).
     """
     if days < 1:
         raise ValueError("days 必须至少为 1 (days must be at least 1)")
@@ -86,7 +88,8 @@ def generate_month(
         raise ValueError("orders 必须至少为 1 (orders must be at least 1)")
     now_local = _resolve_now(start, days, now)
     with _gc_paused():
-        return _generate(out_dir, World(shop, start, days, now_local, seed), orders, now_local)
+        world = World(shop, start, days, now_local, seed)
+        return _generate(out_dir, world, orders, now_local, refunds)
 
 
 @contextmanager
@@ -102,10 +105,13 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _generate(out_dir: Path, world: World, orders: int, now_local: datetime) -> dict[str, Path]:
-
+def _generate(
+    out_dir: Path, world: World, orders: int, now_local: datetime, refund_count: int | None
+) -> dict[str, Path]:
     order_list = generate_orders(world, orders)
-    refunds = generate_refunds(world, order_list, min(round(orders * 0.08), 1000))
+    if refund_count is None:
+        refund_count = min(round(orders * 0.08), 1000)
+    refunds = generate_refunds(world, order_list, refund_count)
     plant_suspicious(world, order_list)
     chats = generate_chats(world, order_list, refunds, min(200, max(60, orders // 10), orders))
 

@@ -376,9 +376,9 @@ def _money(value: Any, what: str) -> Decimal:
 
 @functools.cache
 def _default_policy() -> Policy:
-    from redline.guard.packs import load_rules
+    from redline.guard.packs import bundled_rules
 
-    return Policy.from_settings(load_rules().settings, source="内置规则包 (bundled packs)")
+    return Policy.from_settings(bundled_rules().settings, source="内置规则包 (bundled packs)")
 
 
 # --- module-level shortcuts on the bundled policy -------------------------------------------

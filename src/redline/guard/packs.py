@@ -11,6 +11,7 @@ raises :class:`PackError` naming the file and the line.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -206,12 +207,19 @@ def pack_paths(dirs: Iterable[str | Path]) -> list[Path]:
 
 
 def load_rules(extra: Sequence[str | Path] = (), include_bundled: bool = True) -> RuleSet:
+    """Load and validate the packs (the bundled ones, then ``extra``) into one RuleSet."""
     paths = (bundled_pack_paths() if include_bundled else []) + pack_paths(extra)
     rs = RuleSet()
     for path in paths:
         _merge(rs, path, load_yaml(path))
     _compile_rules(rs)
     return rs
+
+
+@functools.cache
+def bundled_rules() -> RuleSet:
+    """The bundled packs, loaded once per process; callers must not modify the result."""
+    return load_rules()
 
 
 # --- merging ---------------------------------------------------------------------------

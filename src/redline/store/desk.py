@@ -10,19 +10,20 @@ rows, appends history and keeps each case's stored clocks (``case_clocks``,
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from redline.desk import cases as rules
 from redline.desk.cases import ActionInput, CaseFacts, Clock, Urgency
 from redline.desk.policy import Policy, china_iso, china_now
-from redline.guard.packs import RefundReason, RuleSet, load_rules
+from redline.guard.packs import RefundReason, RuleSet, bundled_rules
 from redline.store.models import Case, CaseClock, CaseEvent, HandoffNote, Order, Refund, ReturnEntry
 
 # handoff kind → (Chinese, English); the night shift's usual entries (003)
@@ -58,6 +59,15 @@ def normalize_tracking(text: str) -> str:
 
 
 @dataclass
+class _NewCase:
+    """A case about to be inserted: its columns, its clocks, its first event's note."""
+
+    values: dict[str, Any]
+    clocks: list[tuple[str, datetime]]
+    note: str
+
+
+@dataclass
 class CaseView:
     case: Case
     clocks: list[Clock]
@@ -79,7 +89,7 @@ class Desk:
 
     @cached_property
     def rs(self) -> RuleSet:
-        return self._rs if self._rs is not None else load_rules()
+        return self._rs if self._rs is not None else bundled_rules()
 
     @cached_property
     def policy(self) -> Policy:
@@ -89,66 +99,195 @@ class Desk:
 
     def sync_refund(self, row: dict[str, Any], now: datetime | None = None) -> int:
         """Create or update the case behind a refund row; 1 if a case was opened."""
+        return self.sync_refunds([row], now)
+
+    def sync_refunds(self, rows: Sequence[dict[str, Any]], now: datetime | None = None) -> int:
+        """Create or update the cases behind refund rows (distinct refund numbers);
+        return how many cases were opened.
+
+        Bulk, for the importer: the chunk's cases and return entries are read in two
+        queries; new cases, their clocks and first events are inserted as three
+        multi-row statements. An existing case is updated through the ORM (its
+        clocks keep their rows).
+        """
+        if not rows:
+            return 0
         now = now or china_now()
-        reason = rules.match_reason(self.rs, row.get("reason"))
-        state = rules.state_from_export(row["status"], row.get("dispute_status"))
-        if state is None:  # the importer rejects these rows first
-            raise DeskError(f"未知的退款状态“{row['status']}”")
-        kind = rules.kind_from_export(
-            reason, bool(row.get("need_return")), row.get("after_sale_type")
-        )
-        case = self.s.scalar(select(Case).where(Case.refund_no == row["refund_no"]))
-        opened = 0
-        if case is None:
-            case = Case(
-                kind=kind,
-                state=state,
-                refund_no=row["refund_no"],
-                opened_at=row["applied_at"],
-                updated_at=now,
+        nos = [row["refund_no"] for row in rows]
+        with self.s.no_autoflush:
+            cases = {
+                c.refund_no: c
+                for c in self.s.scalars(
+                    select(Case).where(Case.refund_no.in_(nos)).options(selectinload(Case.clocks))
+                )
+            }
+            entries = {
+                e.refund_no: e
+                for e in self.s.scalars(select(ReturnEntry).where(ReturnEntry.refund_no.in_(nos)))
+            }
+        fresh: list[_NewCase] = []
+        new_entries: list[dict[str, Any]] = []
+        for row in rows:
+            reason = rules.match_reason(self.rs, row.get("reason"))
+            state = rules.state_from_export(row["status"], row.get("dispute_status"))
+            if state is None:  # the importer rejects these rows first
+                raise DeskError(f"未知的退款状态“{row['status']}”")
+            kind = rules.kind_from_export(
+                reason, bool(row.get("need_return")), row.get("after_sale_type")
             )
-            self.s.add(case)
-            self.s.flush()
-            self._event(case, now, "import", "import", None, state, f"退款报表：{row['status']}")
-            opened = 1
-        elif case.state != state:
+            case = cases.get(row["refund_no"])
+            if case is None:
+                fresh.append(self._new_case(row, reason, state, kind, now))
+            else:
+                self._update_case(case, row, reason, state, kind, now)
+            if row.get("return_tracking_no"):
+                entry = entries.get(row["refund_no"])
+                values = self._return_values(row, reason)
+                if entry is None:
+                    new_entries.append({**values, "registered_at": now, "source": "refund_report"})
+                else:
+                    for name, value in values.items():
+                        setattr(entry, name, value)
+        self._insert_cases(fresh, now)
+        if new_entries:
+            self.s.connection().execute(insert(ReturnEntry.__table__), new_entries)
+        return len(fresh)
+
+    def _case_values(
+        self,
+        row: dict[str, Any],
+        reason: RefundReason | None,
+        state: str,
+        kind: str,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The case columns a refund row decides (everything but history and clocks)."""
+        return {
+            "kind": kind,
+            "order_no": row["order_no"],
+            "buyer_nick": row.get("buyer_nick"),
+            "reason": row.get("reason"),
+            "reason_code": reason.code if reason else None,
+            "paid_amount": row.get("paid_amount"),
+            "refund_amount": row.get("refund_amount"),
+            "tracking_no": row.get("return_tracking_no"),
+            "advice": reason.advice.zh if reason and reason.advice else None,
+            "closed_at": (row.get("completed_at") or now) if state in rules.TERMINAL else None,
+            "exposure": rules.exposure(reason, state, row.get("paid_amount"), self.policy),
+        }
+
+    def _new_case(
+        self,
+        row: dict[str, Any],
+        reason: RefundReason | None,
+        state: str,
+        kind: str,
+        now: datetime,
+    ) -> _NewCase:
+        values = {
+            **self._case_values(row, reason, state, kind, now),
+            "state": state,
+            "refund_no": row["refund_no"],
+            "opened_at": row["applied_at"],
+            "updated_at": now,
+        }
+        facts = self._facts_of(kind, state, row["applied_at"], now, row)
+        clocks = rules.clocks(facts, self.policy, self.rs.settings)
+        values["due_at"] = clocks[0].due_at if clocks else None
+        values["due_clock"] = clocks[0].name if clocks else None
+        return _NewCase(values, [(c.name, c.due_at) for c in clocks], f"退款报表：{row['status']}")
+
+    def _insert_cases(self, fresh: list[_NewCase], now: datetime) -> None:
+        """New cases, then their clocks and their first events, one statement each."""
+        if not fresh:
+            return
+        conn = self.s.connection()
+        conn.execute(insert(Case.__table__), [c.values for c in fresh])
+        # refund_no is unique: one query finds the new ids (RETURNING in parameter
+        # order would make SQLite insert row by row).
+        nos = [c.values["refund_no"] for c in fresh]
+        found = conn.execute(select(Case.refund_no, Case.id).where(Case.refund_no.in_(nos)))
+        ids = {no: case_id for no, case_id in found}
+        events: list[dict[str, Any]] = []
+        clocks: list[dict[str, Any]] = []
+        for c in fresh:
+            case_id = ids[c.values["refund_no"]]
+            events.append(
+                {
+                    "case_id": case_id,
+                    "at": now,
+                    "actor": "import",
+                    "action": "import",
+                    "from_state": None,
+                    "to_state": c.values["state"],
+                    "note": c.note,
+                }
+            )
+            clocks.extend({"case_id": case_id, "clock": n, "due_at": d} for n, d in c.clocks)
+        conn.execute(insert(CaseEvent.__table__), events)
+        if clocks:
+            conn.execute(insert(CaseClock.__table__), clocks)
+
+    def _update_case(
+        self,
+        case: Case,
+        row: dict[str, Any],
+        reason: RefundReason | None,
+        state: str,
+        kind: str,
+        now: datetime,
+    ) -> None:
+        if case.state != state:
             self._event(
                 case, now, "import", "sync", case.state, state, f"退款报表：{row['status']}"
             )
             case.state = state
             case.updated_at = now
-        case.kind = kind
-        case.order_no = row["order_no"]
-        case.buyer_nick = row.get("buyer_nick")
-        case.reason = row.get("reason")
-        case.reason_code = reason.code if reason else None
-        case.paid_amount = row.get("paid_amount")
-        case.refund_amount = row.get("refund_amount")
-        case.tracking_no = row.get("return_tracking_no")
-        case.advice = reason.advice.zh if reason and reason.advice else None
-        case.closed_at = (row.get("completed_at") or now) if state in rules.TERMINAL else None
+        for name, value in self._case_values(row, reason, state, kind, now).items():
+            if name != "exposure":
+                setattr(case, name, value)
         self._refresh(case, row, reason)
-        if row.get("return_tracking_no"):
-            self._register_return(row, reason, now)
-        return opened
 
-    def _facts(self, case: Case, refund: dict[str, Any] | Refund | None) -> CaseFacts:
+    @staticmethod
+    def _return_values(row: dict[str, Any], reason: RefundReason | None) -> dict[str, Any]:
+        return {
+            "refund_no": row["refund_no"],
+            "tracking_no": normalize_tracking(row["return_tracking_no"]),
+            "carrier": row.get("return_carrier"),
+            "buyer_nick": row.get("buyer_nick"),
+            "order_no": row.get("order_no"),
+            "reason": row.get("reason"),
+            "postage_paid_by": reason.postage if reason else None,
+            "shipped_at": row.get("buyer_returned_at"),
+        }
+
+    @staticmethod
+    def _facts_of(
+        kind: str,
+        state: str,
+        opened_at: datetime,
+        state_since: datetime | None,
+        refund: dict[str, Any] | Refund | None,
+    ) -> CaseFacts:
         def get(name: str) -> Any:
             if refund is None:
                 return None
             return refund.get(name) if isinstance(refund, dict) else getattr(refund, name)
 
         return CaseFacts(
-            kind=case.kind,
-            state=case.state,
-            opened_at=case.opened_at,
+            kind=kind,
+            state=state,
+            opened_at=opened_at,
             applied_at=get("applied_at"),
             need_return=bool(get("need_return")),
             timeout_at=get("timeout_at"),
             buyer_returned_at=get("buyer_returned_at"),
             return_carrier=get("return_carrier"),
-            state_since=case.updated_at,
+            state_since=state_since,
         )
+
+    def _facts(self, case: Case, refund: dict[str, Any] | Refund | None) -> CaseFacts:
+        return self._facts_of(case.kind, case.state, case.opened_at, case.updated_at, refund)
 
     def _refresh(
         self, case: Case, refund: dict[str, Any] | Refund | None, reason: RefundReason | None
@@ -310,23 +449,6 @@ class Desk:
         return out
 
     # --- the returns register ---------------------------------------------------------
-
-    def _register_return(
-        self, row: dict[str, Any], reason: RefundReason | None, now: datetime
-    ) -> None:
-        entry = self.s.scalar(select(ReturnEntry).where(ReturnEntry.refund_no == row["refund_no"]))
-        if entry is None:
-            entry = ReturnEntry(
-                refund_no=row["refund_no"], registered_at=now, source="refund_report"
-            )
-            self.s.add(entry)
-        entry.tracking_no = normalize_tracking(row["return_tracking_no"])
-        entry.carrier = row.get("return_carrier")
-        entry.buyer_nick = row.get("buyer_nick")
-        entry.order_no = row.get("order_no")
-        entry.reason = row.get("reason")
-        entry.postage_paid_by = reason.postage if reason else None
-        entry.shipped_at = row.get("buyer_returned_at")
 
     def add_return(
         self,

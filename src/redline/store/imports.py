@@ -518,10 +518,10 @@ def import_refunds(
                     report.errors.append(RowError(rec.line, f"未知的退款状态“{rec.status}”"))
                     continue
                 rows.append((rec.line, to_row(rec)))
-            for row, _old in up.run(rows, accept):
-                opened = desk.sync_refund(row, now=now)
-                report.cases_opened += opened
-                report.cases_changed += 1 - opened
+            changed = [row for row, _old in up.run(rows, accept)]
+            opened = desk.sync_refunds(changed, now=now)
+            report.cases_opened += opened
+            report.cases_changed += len(changed) - opened
         _finish(s, report, path, digest)
     return report
 
