@@ -15,17 +15,17 @@ from redline.importers.records import ItemRecord, OrderRecord, RowError
 from redline.importers.refunds import sheet_tables
 from redline.importers.text import (
     Cells,
+    Decoded,
     FileFormatError,
     HeaderMap,
+    Input,
     Records,
     Source,
     TableRow,
     csv_rows,
-    decode,
-    decode_warning,
+    decode_input,
     find_header,
     iter_records,
-    load,
     present_fields,
 )
 
@@ -139,46 +139,47 @@ def read_orders(source: Source, *, name: str | None = None) -> Iterator[OrderRec
     and so does a file whose columns are another report's
     (:class:`~redline.importers.kinds.WrongKind`: a refund report has 订单编号 too).
     """
-    data, label = load(source, name)
-    text, encoding = decode(data, expect=(ORDER_NO,))
-    header, rows = _header(data, text, ORDER_COLUMNS, label, "orders", "订单报表")
+    inp = Input(source, name)
+    decoded = decode_input(inp, expect=(ORDER_NO,))
+    header, rows = _header(inp, decoded, ORDER_COLUMNS, "orders", "订单报表")
     records = iter_records(rows, header, _order_builder(header))
-    return Records(
-        records, "orders", present_fields(header, ORDER_FIELDS), _warnings(text, encoding)
-    )
+    return Records(records, "orders", present_fields(header, ORDER_FIELDS), _warnings(decoded))
 
 
 def read_items(source: Source, *, name: str | None = None) -> Iterator[ItemRecord | RowError]:
     """Read an item file (宝贝报表), one ItemRecord per item row. Same rules as :func:`read_orders`."""
-    data, label = load(source, name)
-    text, encoding = decode(data, expect=(ORDER_NO,))
-    header, rows = _header(data, text, ITEM_COLUMNS, label, "items", "宝贝报表")
+    inp = Input(source, name)
+    decoded = decode_input(inp, expect=(ORDER_NO,))
+    header, rows = _header(inp, decoded, ITEM_COLUMNS, "items", "宝贝报表")
     records = iter_records(rows, header, _item_builder(header))
-    return Records(records, "items", present_fields(header, ITEM_FIELDS), _warnings(text, encoding))
+    return Records(records, "items", present_fields(header, ITEM_FIELDS), _warnings(decoded))
 
 
-def _warnings(text: str, encoding: str) -> list[str]:
-    warning = decode_warning(text, encoding)
+def _warnings(decoded: Decoded) -> list[str]:
+    warning = decoded.warning()
     return [warning] if warning else []
 
 
 def _header(
-    data: bytes, text: str, known: tuple[str, ...], label: str, kind: str, what: str
+    inp: Input, decoded: Decoded, known: tuple[str, ...], kind: str, what: str
 ) -> tuple[HeaderMap, Iterator[TableRow]]:
-    if data.startswith(_SPREADSHEET) or text.lstrip()[:1] == "<":
+    label = inp.label
+    if inp.head.startswith(_SPREADSHEET) or decoded.head.lstrip()[:1] == "<":
         # Not the CSV these reports are exported as: say what it is, if it is another
         # report, else what to upload instead.
-        find_header(sheet_tables(data, label), (), (), label, what, check=header_check(kind, label))
+        find_header(
+            sheet_tables(inp.data(), label), (), (), label, what, check=header_check(kind, label)
+        )
         raise FileFormatError(
             f"文件“{label}”不是 CSV：{what}请上传淘宝导出的 CSV 文件"
             f" (not a CSV file: upload the {what} CSV exported from Taobao)"
         )
     try:
         return find_header(
-            [csv_rows(text)], (ORDER_NO,), known, label, what, check=header_check(kind, label)
+            [csv_rows(decoded)], (ORDER_NO,), known, label, what, check=header_check(kind, label)
         )
     except FileFormatError as exc:
-        refuse_chat(text, kind, label, exc)
+        refuse_chat(decoded.head, kind, label, exc)
         raise
 
 

@@ -34,14 +34,14 @@ from redline.importers.text import (
     CellValue,
     FileFormatError,
     HeaderMap,
+    Input,
     Records,
     Source,
     TableRow,
     csv_rows,
-    decode,
+    decode_input,
     find_header,
     iter_records,
-    load,
     number_text,
     present_fields,
 )
@@ -120,8 +120,9 @@ def read_refunds(source: Source, *, name: str | None = None) -> Iterator[RefundR
     this call, before any row; so does another report
     (:class:`~redline.importers.kinds.WrongKind`, e.g. an order report).
     """
-    data, label = load(source, name)
-    tables = sheet_tables(data, label, expect=("退款编号",))
+    inp = Input(source, name)
+    label = inp.label
+    tables, warnings = input_tables(inp, expect=("退款编号",))
     try:
         header, rows = find_header(
             tables,
@@ -132,24 +133,34 @@ def read_refunds(source: Source, *, name: str | None = None) -> Iterator[RefundR
             check=header_check("refunds", label),
         )
     except FileFormatError as exc:
-        if not data.startswith((_OLE2, _ZIP)):
-            refuse_chat(decode(data)[0], "refunds", label, exc)
+        if not inp.head.startswith((_OLE2, _ZIP)):
+            refuse_chat(decode_input(inp).head, "refunds", label, exc)
         raise
     records = iter_records(rows, header, _refund_builder(header))
-    return Records(records, "refunds", present_fields(header, REFUND_FIELDS))
+    return Records(records, "refunds", present_fields(header, REFUND_FIELDS), warnings)
 
 
 def sheet_tables(data: bytes, label: str, expect: tuple[str, ...] = ()) -> list[Iterator[TableRow]]:
     """The tables (sheets) of a spreadsheet-ish export, sniffed by content
     (``expect``: column names that pick the text encoding, see ``decode``)."""
-    if data.startswith(_OLE2):
-        return [iter(t) for t in _xls_tables(data, label)]
-    if data.startswith(_ZIP):
-        return [iter(t) for t in _xlsx_tables(data, label)]
-    text, _encoding = decode(data, expect)
-    if text.lstrip().startswith("<"):
-        return [iter(t) for t in _html_tables(text)]
-    return [csv_rows(text)]
+    return input_tables(Input(data, label), expect)[0]
+
+
+def input_tables(
+    inp: Input, expect: tuple[str, ...] = ()
+) -> tuple[list[Iterator[TableRow]], list[str]]:
+    """:func:`sheet_tables` of a file read as a stream (a CSV is never held whole),
+    and the whole-file warnings (a lossy decoding)."""
+    if inp.head.startswith(_OLE2):
+        return [iter(t) for t in _xls_tables(inp.data(), inp.label)], []
+    if inp.head.startswith(_ZIP):
+        return [iter(t) for t in _xlsx_tables(inp.data(), inp.label)], []
+    decoded = decode_input(inp, expect)
+    warning = decoded.warning()
+    warnings = [warning] if warning else []
+    if decoded.head.lstrip().startswith("<"):
+        return [iter(t) for t in _html_tables(decoded.text())], warnings
+    return [csv_rows(decoded)], warnings
 
 
 # ---------------------------------------------------------------- .xls (xlrd)

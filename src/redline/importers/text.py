@@ -13,16 +13,18 @@ cannot blow up a report.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import operator
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar
 from zoneinfo import ZoneInfo
 
 from redline.importers.records import RowError
@@ -79,6 +81,108 @@ def load(source: Source, name: str | None = None) -> tuple[bytes, str]:
     return path.read_bytes(), name or path.name
 
 
+HEAD_BYTES = 1 << 16  # what sniffing a file's kind and encoding looks at
+_BLOCK = 1 << 20
+
+
+class Input:
+    """One file to import, read from disk (or memory) as a stream, never whole.
+
+    ``head`` is its first bytes, for sniffing; :meth:`open` gives a fresh binary
+    stream over all of it; :meth:`data` reads it whole (spreadsheets only).
+    """
+
+    def __init__(self, source: Source, name: str | None = None) -> None:
+        if isinstance(source, bytes | bytearray | memoryview):
+            self._bytes: bytes | None = bytes(source)
+            self.path: Path | None = None
+            self.label = name or "<上传数据>"
+        else:
+            self._bytes = None
+            self.path = Path(source)
+            self.label = name or self.path.name
+        with self.open() as fh:
+            self.head = fh.read(HEAD_BYTES)
+
+    def open(self) -> BinaryIO:
+        if self._bytes is not None:
+            return io.BytesIO(self._bytes)
+        assert self.path is not None
+        return self.path.open("rb")
+
+    def data(self) -> bytes:
+        if self._bytes is not None:
+            return self._bytes
+        assert self.path is not None
+        return self.path.read_bytes()
+
+    def blocks(self, drop_nul: bool) -> Iterator[bytes]:
+        with self.open() as fh:
+            while block := fh.read(_BLOCK):
+                yield block.replace(b"\x00", b"") if drop_nul else block
+
+
+class _DropNul(io.RawIOBase):
+    """A binary stream without the NUL bytes of the one it wraps (a damaged copy)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            block = self._fh.read(_BLOCK)
+            if not block:
+                return 0
+            self._pending = block.replace(b"\x00", b"")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+@dataclass
+class Decoded:
+    """How a file decodes: the encoding's name (ending in ``" (lossy)"`` when bytes
+    were dropped or replaced), its first characters, and how many U+FFFD the text
+    holds. :meth:`lines` streams the whole text."""
+
+    source: Input
+    codec: str
+    encoding: str
+    head: str
+    replaced: int = 0
+
+    @property
+    def lossy(self) -> bool:
+        return self.encoding.endswith("(lossy)")
+
+    def stream(self) -> TextIO:
+        raw: BinaryIO = self.source.open()
+        if self._drop_nul:
+            raw = io.BufferedReader(_DropNul(raw), _BLOCK)
+        errors = "replace" if self.lossy else "strict"
+        return io.TextIOWrapper(raw, encoding=self.codec, errors=errors, newline="")
+
+    @property
+    def _drop_nul(self) -> bool:
+        return not self.codec.startswith("utf-16")
+
+    def text(self) -> str:
+        with self.stream() as fh:
+            return fh.read()
+
+    def warning(self) -> str | None:
+        return decode_warning_count(self.replaced, self.encoding)
+
+
 def _utf16_without_bom(head: bytes) -> str | None:
     """``utf-16-le``/``-be`` when every other byte of the head is NUL (ASCII-heavy text)."""
     if len(head) < 8:
@@ -90,6 +194,64 @@ def _utf16_without_bom(head: bytes) -> str | None:
     if even > 0.4 * half and odd < 0.05 * half:
         return "utf-16-be"
     return None
+
+
+def _strict(inp: Input, codec: str, drop_nul: bool) -> bool:
+    """Whether the whole file decodes as ``codec`` without an error (streamed)."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    try:
+        for block in inp.blocks(drop_nul):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _replacements(inp: Input, codec: str, drop_nul: bool) -> int:
+    decoder = codecs.getincrementaldecoder(codec)("replace")
+    count = 0
+    for block in inp.blocks(drop_nul):
+        count += decoder.decode(block).count("\ufffd")
+    return count + decoder.decode(b"", final=True).count("\ufffd")
+
+
+def _head_text(head: bytes, codec: str) -> str:
+    return codecs.getincrementaldecoder(codec)("replace").decode(head)
+
+
+def decode_input(inp: Input, expect: tuple[str, ...] = ()) -> Decoded:
+    """How an export decodes (see :func:`decode`), found by streaming the file."""
+    head = inp.head
+
+    def found(codec: str, name: str, drop_nul: bool, lossy: bool) -> Decoded:
+        text_head = _head_text(head.replace(b"\x00", b"") if drop_nul else head, codec)
+        replaced = _replacements(inp, codec, drop_nul) if lossy else 0
+        return Decoded(inp, codec, name + (" (lossy)" if lossy else ""), text_head, replaced)
+
+    if head.startswith(b"\xef\xbb\xbf"):
+        return found("utf-8-sig", "utf-8-sig", True, not _strict(inp, "utf-8-sig", True))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return found("utf-16", "utf-16", False, not _strict(inp, "utf-16", False))
+    wide = _utf16_without_bom(head[:4096])
+    if wide:
+        return found(wide, wide, False, not _strict(inp, wide, False))
+    has_nul = any(b"\x00" in block for block in inp.blocks(False))
+    strict: list[Decoded] = []
+    for codec in ("utf-8", "gb18030"):
+        if not _strict(inp, codec, has_nul):
+            continue
+        decoded = found(codec, codec, has_nul, False)
+        if has_nul:
+            decoded.encoding += " (lossy)"
+        strict.append(decoded)
+        if not expect or any(col in decoded.head[:4000] for col in expect):
+            return decoded
+    if expect:
+        _refuse_foreign_encoding(head.replace(b"\x00", b""), expect)
+    if strict:
+        return strict[0]
+    return found("gb18030", "gb18030", has_nul, True)
 
 
 def decode(data: bytes, expect: tuple[str, ...] = ()) -> tuple[str, str]:
@@ -104,33 +266,11 @@ def decode(data: bytes, expect: tuple[str, ...] = ()) -> tuple[str, str]:
 
     NUL bytes elsewhere (a damaged copy) are dropped, and bytes no encoding reads
     are replaced by U+FFFD; either way the name ends in ``" (lossy)"`` and
-    :func:`decode_warning` says what was lost.
+    :func:`decode_warning` says what was lost. :func:`decode_input` does the same
+    on a stream, for files too big to hold twice.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return _lossy_if(data[3:], "utf-8", "utf-8-sig")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _lossy_if(data, "utf-16", "utf-16")
-    wide = _utf16_without_bom(data[:4096])
-    if wide:
-        return _lossy_if(data, wide, wide)
-    dropped = ""
-    if b"\x00" in data:
-        data = data.replace(b"\x00", b"")
-        dropped = " (lossy)"
-    strict: list[tuple[str, str]] = []
-    for codec in ("utf-8", "gb18030"):
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        strict.append((text, codec))
-        if not expect or any(name in text[:4000] for name in expect):
-            return text, codec + dropped
-    if expect:
-        _refuse_foreign_encoding(data, expect)
-    if strict:
-        return strict[0][0], strict[0][1] + dropped
-    return data.decode("gb18030", errors="replace"), "gb18030 (lossy)"
+    decoded = decode_input(Input(data), expect)
+    return decoded.text(), decoded.encoding
 
 
 FOREIGN_ENCODINGS = {"big5": "Big5（繁体中文）", "shift_jis": "Shift-JIS（日文）"}
@@ -154,18 +294,15 @@ def _refuse_foreign_encoding(data: bytes, expect: tuple[str, ...]) -> None:
             )
 
 
-def _lossy_if(data: bytes, codec: str, name: str) -> tuple[str, str]:
-    try:
-        return data.decode(codec), name
-    except UnicodeDecodeError:
-        return data.decode(codec, errors="replace"), name + " (lossy)"
-
-
 def decode_warning(text: str, encoding: str) -> str | None:
     """What a lossy decoding lost, for the import report; None when nothing was."""
+    return decode_warning_count(text.count("\ufffd"), encoding)
+
+
+def decode_warning_count(bad: int, encoding: str) -> str | None:
+    """:func:`decode_warning` given how many U+FFFD the text holds."""
     if not encoding.endswith("(lossy)"):
         return None
-    bad = text.count("\ufffd")
     return (
         f"文件编码有误（按 {encoding.split()[0]} 读取）：{bad} 处无法识别的字节已替换为 �，"
         "NUL 字节已忽略；请确认文件是淘宝导出的原始文件（GBK 或 UTF-8）"
@@ -595,19 +732,34 @@ def is_blank(row: Row) -> bool:
     return all(cell is None or not cell.strip() for cell in row)
 
 
-def csv_rows(text: str) -> Iterator[TableRow]:
+def csv_rows(text: str | Decoded) -> Iterator[TableRow]:
     """CSV (or TSV) rows with the physical line each starts on (first line = 1).
 
-    The delimiter is a tab when the first line has tabs and no commas. Quoted
-    cells may hold commas and newlines.
+    ``text`` is the whole text, or a :class:`Decoded` file read as a stream. The
+    delimiter is a tab when the first line has tabs and no commas. Quoted cells may
+    hold commas and newlines.
     """
-    end = text.find("\n")
-    first_line = text if end < 0 else text[:end]
+    head = text if isinstance(text, str) else text.head
+    end = head.find("\n")
+    first_line = head if end < 0 else head[:end]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    if "\x00" in text:  # a database cannot store NUL; HeaderMap.clean relies on this
-        text = text.replace("\x00", "")
     _allow_big_fields()
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if isinstance(text, str):
+        lines: Iterator[str] = _without_nul(io.StringIO(text, newline=""))
+        yield from _csv_reader(lines, delimiter)
+        return
+    with text.stream() as stream:
+        yield from _csv_reader(_without_nul(stream), delimiter)
+
+
+def _without_nul(lines: Iterable[str]) -> Iterator[str]:
+    # A database cannot store NUL; HeaderMap.clean relies on this.
+    for line in lines:
+        yield line.replace("\x00", "") if "\x00" in line else line
+
+
+def _csv_reader(lines: Iterator[str], delimiter: str) -> Iterator[TableRow]:
+    reader = csv.reader(lines, delimiter=delimiter)
     start = 1
     while True:
         try:

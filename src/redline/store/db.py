@@ -139,6 +139,9 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # 32 MB of page cache (the default is 2 MB): an import inserting into a table and
+    # its indexes keeps their pages in memory instead of re-reading them.
+    cur.execute("PRAGMA cache_size=-32768")
     cur.close()
 
 

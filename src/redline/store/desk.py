@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from redline.desk import cases as rules
 from redline.desk.cases import ActionInput, CaseFacts, Clock, Urgency
 from redline.desk.policy import Policy, china_iso, china_now
 from redline.guard.packs import RefundReason, RuleSet, bundled_rules
+from redline.store.bulk import BoundInsert, rows_with_keys
 from redline.store.models import Case, CaseClock, CaseEvent, HandoffNote, Order, Refund, ReturnEntry
 
 # handoff kind → (Chinese, English); the night shift's usual entries (003)
@@ -36,6 +37,12 @@ HANDOFF_KINDS: dict[str, tuple[str, str]] = {
     "other": ("其他", "other"),
 }
 UNSHIPPED = "等待卖家发货"
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class DeskError(ValueError):
@@ -65,6 +72,10 @@ class _NewCase:
     values: dict[str, Any]
     clocks: list[tuple[str, datetime]]
     note: str
+    # bound for INSERT ahead of the write transaction (the ids filled in inside it)
+    bound: Any = None
+    bound_event: Any = None
+    bound_clocks: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -86,6 +97,7 @@ class Desk:
     def __init__(self, session: Session, rs: RuleSet | None = None) -> None:
         self.s = session
         self._rs = rs
+        self._inserters: dict[str, BoundInsert] = {}
 
     @cached_property
     def rs(self) -> RuleSet:
@@ -101,7 +113,50 @@ class Desk:
         """Create or update the case behind a refund row; 1 if a case was opened."""
         return self.sync_refunds([row], now)
 
-    def sync_refunds(self, rows: Sequence[dict[str, Any]], now: datetime | None = None) -> int:
+    def prepare_cases(self, rows: Sequence[dict[str, Any]], now: datetime) -> dict[str, Any]:
+        """The case each new refund row would open, bound for INSERT (no query): the
+        importer works this out before its write transaction begins, and passes it
+        back to :meth:`sync_refunds` for the rows that turn out to be new."""
+        out: dict[str, Any] = {}
+        reasons: dict[str | None, RefundReason | None] = {}
+        for row in rows:
+            state = rules.state_from_export(row["status"], row.get("dispute_status"))
+            if state is None:
+                continue
+            text = row.get("reason")
+            if text not in reasons:
+                reasons[text] = rules.match_reason(self.rs, text)
+            reason = reasons[text]
+            kind = rules.kind_from_export(
+                reason, bool(row.get("need_return")), row.get("after_sale_type")
+            )
+            case = self._new_case(row, reason, state, kind, now)
+            case.bound = self._inserter(Case, case.values).bind(case.values)
+            event = self._event_row(case, None, now)
+            case.bound_event = self._inserter(CaseEvent, event).bind(event)
+            clocks = self._clock_rows(case, None)
+            if clocks:
+                running = self._inserter(CaseClock, clocks[0])
+                case.bound_clocks = [running.bind(c) for c in clocks]
+            out[row["refund_no"]] = case
+        return out
+
+    def _inserter(self, model: type[Any], row: dict[str, Any]) -> BoundInsert:
+        """A :class:`BoundInsert` of ``row``'s columns into ``model``'s table (one per table)."""
+        table = model.__table__
+        found = self._inserters.get(table.name)
+        if found is None:
+            found = self._inserters[table.name] = BoundInsert(
+                self.s.get_bind().dialect, table, list(row)
+            )
+        return found
+
+    def sync_refunds(
+        self,
+        rows: Sequence[dict[str, Any]],
+        now: datetime | None = None,
+        prepared: dict[str, Any] | None = None,
+    ) -> int:
         """Create or update the cases behind refund rows (distinct refund numbers);
         return how many cases were opened.
 
@@ -114,21 +169,38 @@ class Desk:
             return 0
         now = now or china_now()
         nos = [row["refund_no"] for row in rows]
+        conn = self.s.connection()
+        # Which rows have a case and a return entry already: a plain key lookup; the
+        # ORM loads only those (none, on a first import).
+        with_case = [
+            no for (no,) in rows_with_keys(conn, _table(Case), "refund_no", ("refund_no",), nos)
+        ]
+        tracked = [row["refund_no"] for row in rows if row.get("return_tracking_no")]
+        with_entry = [
+            no
+            for (no,) in rows_with_keys(
+                conn, _table(ReturnEntry), "refund_no", ("refund_no",), tracked
+            )
+        ]
+        cases: dict[str | None, Case] = {}
+        entries: dict[str | None, ReturnEntry] = {}
         with self.s.no_autoflush:
-            cases = {
-                c.refund_no: c
-                for c in self.s.scalars(
-                    select(Case).where(Case.refund_no.in_(nos)).options(selectinload(Case.clocks))
-                )
-            }
-            entries = {
-                e.refund_no: e
-                for e in self.s.scalars(select(ReturnEntry).where(ReturnEntry.refund_no.in_(nos)))
-            }
+            if with_case:
+                query = select(Case).where(Case.refund_no.in_(with_case))
+                cases = {
+                    c.refund_no: c for c in self.s.scalars(query.options(selectinload(Case.clocks)))
+                }
+            if with_entry:
+                found = select(ReturnEntry).where(ReturnEntry.refund_no.in_(with_entry))
+                entries = {e.refund_no: e for e in self.s.scalars(found)}
         fresh: list[_NewCase] = []
         new_entries: list[dict[str, Any]] = []
+        reasons: dict[str | None, RefundReason | None] = {}
         for row in rows:
-            reason = rules.match_reason(self.rs, row.get("reason"))
+            text = row.get("reason")
+            if text not in reasons:
+                reasons[text] = rules.match_reason(self.rs, text)
+            reason = reasons[text]
             state = rules.state_from_export(row["status"], row.get("dispute_status"))
             if state is None:  # the importer rejects these rows first
                 raise DeskError(f"未知的退款状态“{row['status']}”")
@@ -137,7 +209,8 @@ class Desk:
             )
             case = cases.get(row["refund_no"])
             if case is None:
-                fresh.append(self._new_case(row, reason, state, kind, now))
+                ready = prepared.get(row["refund_no"]) if prepared else None
+                fresh.append(ready or self._new_case(row, reason, state, kind, now))
             else:
                 self._update_case(case, row, reason, state, kind, now)
             if row.get("return_tracking_no"):
@@ -150,7 +223,7 @@ class Desk:
                         setattr(entry, name, value)
         self._insert_cases(fresh, now)
         if new_entries:
-            self.s.connection().execute(insert(ReturnEntry.__table__), new_entries)
+            self.s.connection().execute(insert(ReturnEntry), new_entries)
         return len(fresh)
 
     def _case_values(
@@ -202,31 +275,50 @@ class Desk:
         if not fresh:
             return
         conn = self.s.connection()
-        conn.execute(insert(Case.__table__), [c.values for c in fresh])
+        cases = self._inserter(Case, fresh[0].values)
+        cases.execute(conn, [c.bound or cases.bind(c.values) for c in fresh])
         # refund_no is unique: one query finds the new ids (RETURNING in parameter
         # order would make SQLite insert row by row).
         nos = [c.values["refund_no"] for c in fresh]
-        found = conn.execute(select(Case.refund_no, Case.id).where(Case.refund_no.in_(nos)))
-        ids = {no: case_id for no, case_id in found}
-        events: list[dict[str, Any]] = []
-        clocks: list[dict[str, Any]] = []
+        ids = dict(rows_with_keys(conn, _table(Case), "refund_no", ("refund_no", "id"), nos))
+        events: list[Any] = []
+        clocks: list[Any] = []
+        history = running = None
         for c in fresh:
             case_id = ids[c.values["refund_no"]]
-            events.append(
-                {
-                    "case_id": case_id,
-                    "at": now,
-                    "actor": "import",
-                    "action": "import",
-                    "from_state": None,
-                    "to_state": c.values["state"],
-                    "note": c.note,
-                }
-            )
-            clocks.extend({"case_id": case_id, "clock": n, "due_at": d} for n, d in c.clocks)
-        conn.execute(insert(CaseEvent.__table__), events)
-        if clocks:
-            conn.execute(insert(CaseClock.__table__), clocks)
+            if c.bound_event is not None:  # bound before the transaction
+                history = history or self._inserter(CaseEvent, self._event_row(c, 0, now))
+                events.append(history.with_value(c.bound_event, "case_id", case_id))
+                if c.bound_clocks:
+                    running = running or self._inserter(CaseClock, self._clock_rows(c, 0)[0])
+                    clocks.extend(running.with_value(b, "case_id", case_id) for b in c.bound_clocks)
+                continue
+            event = self._event_row(c, case_id, now)
+            history = history or self._inserter(CaseEvent, event)
+            events.append(history.bind(event))
+            for clock in self._clock_rows(c, case_id):
+                running = running or self._inserter(CaseClock, clock)
+                clocks.append(running.bind(clock))
+        if history is not None:
+            history.execute(conn, events)
+        if running is not None:
+            running.execute(conn, clocks)
+
+    @staticmethod
+    def _event_row(case: _NewCase, case_id: int | None, now: datetime) -> dict[str, Any]:
+        return {
+            "case_id": case_id,
+            "at": now,
+            "actor": "import",
+            "action": "import",
+            "from_state": None,
+            "to_state": case.values["state"],
+            "note": case.note,
+        }
+
+    @staticmethod
+    def _clock_rows(case: _NewCase, case_id: int | None) -> list[dict[str, Any]]:
+        return [{"case_id": case_id, "clock": n, "due_at": d} for n, d in case.clocks]
 
     def _update_case(
         self,

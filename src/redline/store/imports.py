@@ -39,6 +39,7 @@ from redline.importers.records import ItemRecord, OrderRecord, RefundRecord, Row
 from redline.model import Conversation as ChatConversation
 from redline.model import Order as ChatOrder
 from redline.store import writing
+from redline.store.bulk import BoundInsert, Spool, rows_with_keys
 from redline.store.models import ChatMessage, Conversation, ImportRun, Order, OrderItem, Refund
 
 CHUNK = 2000
@@ -248,18 +249,11 @@ class _Upsert:
             )
         return stmt
 
-    def run(
-        self,
-        rows: Iterable[tuple[int, dict[str, Any]]],
-        accept: Callable[[dict[str, Any], dict[str, Any] | None], bool] | None = None,
-    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-        """Write one chunk of (line, row) pairs; return the (new, old) rows that changed.
-
-        An update writes :func:`merged_row` (no known value becomes NULL) and only if
-        that differs from the stored row. ``accept(new, old)`` may veto an update
-        (stale exports); ``new`` is then the merged row, ``old`` the stored one
-        (None for a new row).
-        """
+    def screen(
+        self, rows: Iterable[tuple[int, dict[str, Any]]]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The first phase, outside the write transaction: hash the rows and drop (and
+        report) those too long for their columns or repeated in this file."""
         batch: list[tuple[int, dict[str, Any]]] = []
         for line, row in rows:
             why = _too_long(self.limits, row)
@@ -281,11 +275,36 @@ class _Upsert:
                 continue
             self.seen[k] = (line, h)
             batch.append((line, row))
+        return batch
+
+    def run(
+        self,
+        rows: Iterable[tuple[int, dict[str, Any]]],
+        accept: Callable[[dict[str, Any], dict[str, Any] | None], bool] | None = None,
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Screen and write one chunk of (line, row) pairs in one go (see :meth:`write`)."""
+        return self.write(self.screen(rows), accept)
+
+    def write(
+        self,
+        batch: Sequence[tuple[int, dict[str, Any]]],
+        accept: Callable[[dict[str, Any], dict[str, Any] | None], bool] | None = None,
+        bound: Sequence[Any] | None = None,
+        inserter: BoundInsert | None = None,
+    ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Write one screened chunk; return the (new, old) rows that changed.
+
+        An update writes :func:`merged_row` (no known value becomes NULL) and only if
+        that differs from the stored row. ``accept(new, old)`` may veto an update
+        (stale exports); ``new`` is then the merged row, ``old`` the stored one
+        (None for a new row). With ``bound`` (the rows bound by ``inserter`` in the
+        first phase) new rows are inserted as they were bound.
+        """
         if not batch:
             return []
         keys = [row[self.key] for _, row in batch]
         kc = self.table.c[self.key]
-        found = self.conn.execute(select(kc, self.table.c.row_hash).where(kc.in_(keys)))
+        found = rows_with_keys(self.conn, self.table, self.key, (self.key, "row_hash"), keys)
         old_hash = {k: h for k, h in found}
         differ = [
             row[self.key]
@@ -297,12 +316,15 @@ class _Upsert:
             found_rows = self.conn.execute(select(self.table).where(kc.in_(differ))).mappings()
             old_rows = {r[self.key]: dict(r) for r in found_rows}
         new: list[dict[str, Any]] = []
+        new_bound: list[Any] = []
         changed: list[dict[str, Any]] = []
         out: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-        for _, row in batch:
+        for i, (_, row) in enumerate(batch):
             k = row[self.key]
             if k not in old_hash:
                 new.append(row)
+                if bound is not None:
+                    new_bound.append(bound[i])
                 out.append((row, None))
                 continue
             if old_hash[k] == row["row_hash"]:
@@ -319,7 +341,10 @@ class _Upsert:
                 changed.append(row)
                 out.append((row, old))
         if new:
-            self.conn.execute(insert(self.table), new)
+            if inserter is not None and bound is not None:
+                inserter.execute(self.conn, new_bound)
+            else:
+                self.conn.execute(insert(self.table), new)
             self.report.accepted += len(new)
         if changed:
             self.conn.execute(
@@ -327,6 +352,17 @@ class _Upsert:
             )
             self.report.updated += len(changed)
         return out
+
+
+# A chunk after the first phase: (line, row) pairs, the rows bound for INSERT, and
+# for refunds the case each row would open.
+_Screened = tuple[list[tuple[int, dict[str, Any]]], list[Any]]
+_ScreenedRefunds = tuple[list[tuple[int, dict[str, Any]]], list[Any], dict[str, Any]]
+
+
+def _columns(row: dict[str, Any]) -> list[str]:
+    """The columns a row dict writes (keys starting with ``_`` are not columns)."""
+    return [k for k in row if not k.startswith("_")]
 
 
 def _split(records: Iterable[T | RowError], report: ImportReport) -> Iterator[T]:
@@ -396,12 +432,22 @@ def import_orders(
     table = Order.__table__
     assert isinstance(table, Table)
     absent = absent_fields(records, OrderRecord)
-    with writing(engine) as s:
-        up = _Upsert(s.connection(), table, "order_no", report, absent)
+    with Spool[_Screened]() as spool:
+        # Read, check and bind every row before the write transaction begins.
+        up = _Upsert(None, table, "order_no", report, absent)
         to_row = _Rows()
+        inserter: BoundInsert | None = None
         for chunk in _batches(records, report, progress):
-            up.run((rec.line, to_row(rec)) for rec in chunk)
-        _finish(s, report, path, digest)
+            batch = up.screen((rec.line, to_row(rec)) for rec in chunk)
+            if batch and inserter is None:
+                inserter = BoundInsert(engine.dialect, table, _columns(batch[0][1]))
+            assert inserter is not None or not batch
+            spool.add((batch, [inserter.bind(row) for _, row in batch] if inserter else []))
+        with writing(engine) as s:
+            up.conn = s.connection()
+            for batch, bound in spool:
+                up.write(batch, bound=bound, inserter=inserter)
+            _finish(s, report, path, digest)
     return report
 
 
@@ -492,6 +538,7 @@ def import_refunds(
 ) -> ImportReport:
     """Refund rows, then the case behind each new or changed one (same transaction)."""
     from redline.desk.cases import TERMINAL, state_from_export
+    from redline.desk.policy import china_now
     from redline.store.desk import Desk
 
     report = ImportReport("refunds", str(path or "-"), warnings=file_warnings(records))
@@ -507,10 +554,14 @@ def import_refunds(
         return not (was in TERMINAL and will not in TERMINAL)
 
     absent = absent_fields(records, RefundRecord)
-    with writing(engine) as s:
-        desk = Desk(s)
-        up = _Upsert(s.connection(), table, "refund_no", report, absent)
+    now = now or china_now()
+    desk = Desk(Session(bind=engine))  # for its rules; the writing session comes later
+    with Spool[_ScreenedRefunds]() as spool:
+        # Read, check and bind every row (and the case each would open) before the
+        # write transaction begins.
+        up = _Upsert(None, table, "refund_no", report, absent)
         to_row = _Rows()
+        inserter: BoundInsert | None = None
         for chunk in _batches(records, report, progress):
             rows: list[tuple[int, dict[str, Any]]] = []
             for rec in chunk:
@@ -518,11 +569,26 @@ def import_refunds(
                     report.errors.append(RowError(rec.line, f"未知的退款状态“{rec.status}”"))
                     continue
                 rows.append((rec.line, to_row(rec)))
-            changed = [row for row, _old in up.run(rows, accept)]
-            opened = desk.sync_refunds(changed, now=now)
-            report.cases_opened += opened
-            report.cases_changed += len(changed) - opened
-        _finish(s, report, path, digest)
+            batch = up.screen(rows)
+            if batch and inserter is None:
+                inserter = BoundInsert(engine.dialect, table, _columns(batch[0][1]))
+            bound = [inserter.bind(row) for _, row in batch] if inserter else []
+            spool.add((batch, bound, desk.prepare_cases([row for _, row in batch], now)))
+        with writing(engine) as s:
+            desk.s = s
+            up.conn = s.connection()
+            for batch, bound, prepared in spool:
+                written = up.write(batch, accept, bound, inserter)
+                changed = [row for row, _old in written]
+                # The cases prepared from the file's rows hold for the new rows only
+                # (an update is merged with the stored row first).
+                ready = {
+                    r["refund_no"]: prepared[r["refund_no"]] for r, old in written if old is None
+                }
+                opened = desk.sync_refunds(changed, now=now, prepared=ready)
+                report.cases_opened += opened
+                report.cases_changed += len(changed) - opened
+            _finish(s, report, path, digest)
     return report
 
 
