@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from redline.store.db import (
+    BUSY_TIMEOUT_S,
     ENV_URL,
     data_dir,
     describe,
@@ -84,12 +85,23 @@ def session(engine: Engine) -> Session:
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Session]:
-    """One write transaction: committed on success, rolled back on any error."""
+def writing(engine: Engine, wait_s: float | None = None) -> Iterator[Session]:
+    """One write transaction: committed on success, rolled back on any error.
+
+    ``wait_s``: on SQLite, how long to wait for another writer to finish before
+    giving up with "database is locked" (default: the store's busy timeout).
+    """
     conn = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    raw = conn.connection.dbapi_connection if wait_s is not None else None
+    if raw is not None and engine.dialect.name == "sqlite":
+        raw.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")  # type: ignore[operator]
+    else:
+        raw = None
     try:
         with conn.begin(), Session(bind=conn, expire_on_commit=False) as s:
             yield s
             s.flush()
     finally:
+        if raw is not None:
+            raw.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         conn.close()

@@ -204,8 +204,18 @@ def _user(s: Session, name: str) -> User:
     return u
 
 
-def authenticate(s: Session, name: str, password: str) -> Principal | None:
-    """The user if ``password`` is theirs and they are enabled; audits either way."""
+@dataclass(frozen=True)
+class LoginCheck:
+    """The outcome of a password check: the user when it matched, and whether their
+    stored hash should be upgraded to the hasher's current parameters."""
+
+    principal: Principal | None
+    rehash: bool = False
+
+
+def check_login(s: Session, name: str, password: str) -> LoginCheck:
+    """Whether ``password`` is that enabled user's. Reads only: the caller audits it
+    (:func:`redline.store.audit.record`), so a login never waits for the write lock."""
     u = s.scalar(select(User).where(User.name == name.strip()))
     ok = False
     if u is not None and u.disabled_at is None:
@@ -217,12 +227,16 @@ def authenticate(s: Session, name: str, password: str) -> Principal | None:
         # Spend the same time on an unknown name, so timing does not tell names apart.
         with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
             _hasher.verify(_DUMMY_HASH, password)
-    audit(s, name[:80] or "?", "login" if ok else "login_failed", None, None)
     if not ok or u is None:
-        return None
-    if _hasher.check_needs_rehash(u.password_hash):
+        return LoginCheck(None)
+    return LoginCheck(_principal(u), _hasher.check_needs_rehash(u.password_hash))
+
+
+def rehash(s: Session, user_id: int, password: str) -> None:
+    """Store ``password`` under the hasher's current parameters (after a login)."""
+    u = s.get(User, user_id)
+    if u is not None:
         u.password_hash = hash_password(password)
-    return _principal(u)
 
 
 _DUMMY_HASH = _hasher.hash("redline-dummy-password")

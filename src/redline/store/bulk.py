@@ -17,10 +17,13 @@ from __future__ import annotations
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import IO, Any, Generic, TypeVar
 
 from sqlalchemy import Connection, DateTime, Dialect, Table, insert, select
+
+from redline.store.types import Money, UTCDateTime
 
 T = TypeVar("T")
 
@@ -100,33 +103,41 @@ def rows_with_keys(
 
 
 def _processor(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The column type's SQLite bind processor; datetimes also become the text
-    sqlite3 would make of them at execute time (``isoformat(" ")``), so that work too
-    is done before the transaction."""
-    proc: Callable[[Any], Any] | None = column.type.bind_processor(dialect)
-    if not isinstance(getattr(column.type, "impl", column.type), DateTime):
-        return proc
-    first = proc or (lambda value: value)
-    # The same moments recur across a file's rows and tables (the import's "now", a
-    # refund's applied_at that opens its case): convert each once.
-    seen: dict[Any, Any] = {}
+    """What SQLAlchemy would pass the SQLite driver for a value of ``column``.
 
-    def as_text(value: Any) -> Any:
-        if value is None:
-            return None
-        found = seen.get(value)
-        if found is None:
-            found = first(value)
-            if isinstance(found, datetime):
-                found = found.isoformat(" ")
-            if len(seen) < _TIME_CACHE:
-                seen[value] = found
-        return found
+    The column type's own processor (as the dialect adapts it), except for amounts,
+    which get a direct one (integer fen, without the layers of calls), and UTC
+    times, whose text is made here (the dialect's ``YYYY-MM-DD HH:MM:SS.ffffff``),
+    so that work too is done before the transaction.
+    """
+    kind = column.type
+    if isinstance(kind, Money):
+        return _fen
+    proc: Callable[[Any], Any] | None = kind.dialect_impl(dialect).bind_processor(dialect)
+    if isinstance(kind, UTCDateTime):
+        text = DateTime().dialect_impl(dialect).bind_processor(dialect)
+        assert text is not None  # SQLite stores datetimes as text
 
-    return as_text
+        def utc_text(value: datetime | None) -> Any:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError(f"naive datetime {value!r} given to the store; attach a zone")
+            return text(value.astimezone(UTC).replace(tzinfo=None))
+
+        return utc_text
+    return proc
 
 
-_TIME_CACHE = 100_000
+_HUNDRED, _ONE = Decimal(100), Decimal(1)
+
+
+def _fen(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return int((value * _HUNDRED).quantize(_ONE, rounding=ROUND_HALF_UP))
 
 
 class Spool(Generic[T]):
@@ -162,7 +173,7 @@ class Spool(Generic[T]):
         self._fh.flush()
         self._fh.seek(0)
         for _ in range(self._spilled):
-            yield pickle.load(self._fh)
+            yield pickle.load(self._fh)  # our own temporary file
 
     def close(self) -> None:
         self._memory = []

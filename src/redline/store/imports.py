@@ -250,10 +250,16 @@ class _Upsert:
         return stmt
 
     def screen(
-        self, rows: Iterable[tuple[int, dict[str, Any]]]
+        self, rows: Iterable[tuple[int, dict[str, Any]]], snapshot: Any = None
     ) -> list[tuple[int, dict[str, Any]]]:
         """The first phase, outside the write transaction: hash the rows and drop (and
-        report) those too long for their columns or repeated in this file."""
+        report) those too long for their columns or repeated in this file.
+
+        With ``snapshot`` (a connection reading the store as it is now) rows the
+        store already holds unchanged are counted and dropped here, so a re-import
+        binds and spools nothing. (Should another import change such a row before
+        this one writes, the outcome is the same as this import running first.)
+        """
         batch: list[tuple[int, dict[str, Any]]] = []
         for line, row in rows:
             why = _too_long(self.limits, row)
@@ -275,7 +281,13 @@ class _Upsert:
                 continue
             self.seen[k] = (line, h)
             batch.append((line, row))
-        return batch
+        if snapshot is None or not batch:
+            return batch
+        keys = [row[self.key] for _, row in batch]
+        stored = dict(rows_with_keys(snapshot, self.table, self.key, (self.key, "row_hash"), keys))
+        fresh = [(line, row) for line, row in batch if stored.get(row[self.key]) != row["row_hash"]]
+        self.report.unchanged += len(batch) - len(fresh)
+        return fresh
 
     def run(
         self,
@@ -432,13 +444,14 @@ def import_orders(
     table = Order.__table__
     assert isinstance(table, Table)
     absent = absent_fields(records, OrderRecord)
-    with Spool[_Screened]() as spool:
+    with Spool[_Screened](memory_chunks=2) as spool, engine.connect() as snapshot:
         # Read, check and bind every row before the write transaction begins.
         up = _Upsert(None, table, "order_no", report, absent)
         to_row = _Rows()
         inserter: BoundInsert | None = None
         for chunk in _batches(records, report, progress):
-            batch = up.screen((rec.line, to_row(rec)) for rec in chunk)
+            batch = up.screen(((rec.line, to_row(rec)) for rec in chunk), snapshot)
+            snapshot.rollback()  # each chunk reads the store as it is now
             if batch and inserter is None:
                 inserter = BoundInsert(engine.dialect, table, _columns(batch[0][1]))
             assert inserter is not None or not batch
@@ -556,7 +569,7 @@ def import_refunds(
     absent = absent_fields(records, RefundRecord)
     now = now or china_now()
     desk = Desk(Session(bind=engine))  # for its rules; the writing session comes later
-    with Spool[_ScreenedRefunds]() as spool:
+    with Spool[_ScreenedRefunds]() as spool, engine.connect() as snapshot:
         # Read, check and bind every row (and the case each would open) before the
         # write transaction begins.
         up = _Upsert(None, table, "refund_no", report, absent)
@@ -569,7 +582,8 @@ def import_refunds(
                     report.errors.append(RowError(rec.line, f"未知的退款状态“{rec.status}”"))
                     continue
                 rows.append((rec.line, to_row(rec)))
-            batch = up.screen(rows)
+            batch = up.screen(rows, snapshot)
+            snapshot.rollback()
             if batch and inserter is None:
                 inserter = BoundInsert(engine.dialect, table, _columns(batch[0][1]))
             bound = [inserter.bind(row) for _, row in batch] if inserter else []

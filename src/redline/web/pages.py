@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 
-from redline.store.accounts import audit, authenticate, end_sessions
+from redline.store import audit as audit_log
+from redline.store import writing
+from redline.store.accounts import check_login, end_sessions, rehash
 from redline.web.auth import COOKIE, LoginThrottle, Sessions, check_csrf
 from redline.web.render import render, safe_next, set_session_cookie
-from redline.web.views import EVERYONE, changing, require
+from redline.web.views import EVERYONE, changing, reading, require
 
 
 def register(app: FastAPI) -> None:
@@ -63,9 +68,9 @@ def _login(app: FastAPI) -> None:
         throttle: LoginThrottle = request.app.state.login_throttle
         address = request.client.host if request.client else "?"
         wait = throttle.retry_after(name, address)
+        engine = request.app.state.engine
         if wait:
-            with changing(request) as s:
-                audit(s, name[:80] or "?", "login_throttled", address, f"retry after {wait}s")
+            audit_log.record(engine, name[:80], "login_throttled", address, f"retry after {wait}s")
             minutes = (wait + 59) // 60
             page = render(
                 request,
@@ -79,8 +84,15 @@ def _login(app: FastAPI) -> None:
             )
             page.headers["retry-after"] = str(wait)
             return page
-        with changing(request) as s:
-            principal = authenticate(s, name, password)
+        # Reads only, and the audit entry waits for the store if an import holds it:
+        # logging in never needs the write lock.
+        with reading(request) as s:
+            checked = check_login(s, name, password)
+        principal = checked.principal
+        audit_log.record(engine, name[:80], "login" if principal else "login_failed")
+        if checked.rehash and principal is not None:
+            with contextlib.suppress(OperationalError), writing(engine, wait_s=0.25) as s:
+                rehash(s, principal.id, password)
         if principal is None:
             throttle.failed(name, address)
             return render(
