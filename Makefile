@@ -75,7 +75,7 @@ model: $(STAMP)  ## retrain the learned layer from ../shared (eval/*.jsonl, corp
 bench: $(STAMP)  ## throughput of the full guard vs the automaton ceiling and a naive regex loop
 	$(BIN)/python -m benchmarks.bench_guard
 
-bench-import: $(STAMP)  ## 100,000-row GBK order report into SQLite: first import and re-import
+bench-import: $(STAMP)  ## order and refund reports into SQLite: speed, re-import, writers during an import, peak RSS
 	$(BIN)/python -m benchmarks.bench_import
 
 bench-qa: $(STAMP)  ## redline qa over 100,000 imported conversations, then a second run that does no work
