@@ -117,6 +117,7 @@ SCREENSHOT_PAGES = [
     "/orders/late",
     "/templates",
     "/exam",
+    "/search",
 ]
 
 

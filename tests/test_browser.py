@@ -51,6 +51,7 @@ PAGES = [
     "/templates",
     "/exam",
     "/exam/team",
+    "/search?q=1",
 ]
 
 
@@ -288,3 +289,35 @@ def test_take_the_exam_in_the_browser(page: Page, server: Server) -> None:
     expect(page.locator(".verdict")).to_contain_text("100.0 / 100")
     newest = history(open_store(str(server.db)), "admin", limit=1)[0]
     assert newest.via == "web" and float(newest.score) == 100.0 and newest.passed
+
+
+def test_search_an_order_by_its_last_six_digits(page: Page, server: Server) -> None:
+    import sqlite3
+
+    with sqlite3.connect(server.db) as db:
+        (order_no,) = db.execute("SELECT order_no FROM orders ORDER BY order_no LIMIT 1").fetchone()
+    login(page, server)
+    box = page.locator("header form.search input[name=q]")
+    box.fill(order_no[-6:])
+    box.press("Enter")
+    page.wait_for_load_state("networkidle")
+    expect(page).to_have_url(f"{server.url}/orders/{order_no}")
+    expect(page.locator("body")).to_contain_text(order_no)
+
+
+def test_export_the_filtered_findings_and_read_the_workbook(page: Page, server: Server) -> None:
+    import io
+
+    import openpyxl
+
+    login(page, server)
+    page.goto(server.url + "/findings?category=invoice")
+    link = page.locator('a[href*="/api/findings/export"][href*="xlsx"]').first
+    assert "category=invoice" in (link.get_attribute("href") or "")
+    with page.expect_download() as download_info:
+        link.click()
+    data = Path(download_info.value.path()).read_bytes()
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("编号", "时间", "客服", "类别")
+    assert len(rows) > 1 and all(r[3] == "发票问题" for r in rows[1:]), rows[:3]

@@ -116,6 +116,9 @@ EVASION_ROWS = [
     MATCH(WORKS, "A:这款膏根zhi湿疹", id="pinyin-cure"),
     MATCH(Q, "A:全网zui好用的一款", id="pinyin-most"),
     NEAR(Q, "A:我们最di调也要三天才能发", id="di-not-price"),
+    MATCH(PRICE, "A:这是全网醉低价了亲", id="homophone-most"),
+    NEAR(PRICE, "A:喝醉了别开车", id="drunk-not-most"),
+    NEAR(PRICE, "A:亲，这种说法广告法不让用哈，但我们价格确实很实在", id="ad-law-denied"),
 ]
 
 
@@ -139,6 +142,21 @@ MORE_ROWS = [
     NEAR(WORKS, "A:亲，广告法不让说全网最低价哦，不过现在确实有券", id="ad-law-quoted"),
     NEAR(WORKS, "A:亲，这款是普通鞋垫，不能治脚气哦，只是吸汗", id="cannot-cure"),
     NEAR(WORKS, "A:天冷了注意保暖，预防感冒哦", id="care-advice"),
+    # numerals spelled out, the dose before the disease, falling ill
+    MATCH(WORKS, "A:这款减肥茶一周瘦八斤，还不反弹", id="slimming-numerals"),
+    MATCH(WORKS, "A:贴三天，腰间盘突出就好了", id="dose-then-cure"),
+    MATCH(WORKS, "A:喝一个月，胃病就好了", id="month-then-cure"),
+    MATCH(WORKS, "A:宝宝喝了不容易生病", id="never-ill"),
+    NEAR(WORKS, "A:亲，这是普通食品，不能治疗胃病哦，有不舒服请咨询医生", id="not-a-cure"),
+    NEAR(WORKS, "A:宝宝生病期间建议遵医嘱，先别喝", id="ill-advice"),
+    # nobody comes close; a superlative on the goods' own qualities
+    MATCH(Q, "A:我们家是这个品类的老大，销量没人比得过", id="category-boss"),
+    MATCH(Q, "A:行业龙头，没有哪家比得过我们", id="industry-leader"),
+    MATCH(Q, "A:这款奶粉营养是最全面的", id="most-complete"),
+    MATCH(Q, "A:材质是最好的，用料是最顶的", id="best-material"),
+    NEAR(Q, "A:这几款里A款用料是最好的，价格也高一些", id="within-shop-comparison"),
+    NEAR(Q, "A:我们是小品牌，销量比不过大牌，但用料实在", id="modest-comparison"),
+    NEAR(Q, "A:晚上用效果最好哦", id="usage-tip"),
 ]
 
 

@@ -95,6 +95,43 @@ INVOICE_ROWS = [
     ),
     MATCH(ASK, "A:纸质票可以开", "A:单独给您寄的话邮费您自己出哦", id="postage-later-message"),
     NEAR(ASK, "A:纸质票可以开", "A:单独给您寄，邮费我们承担", id="seller-pays-postage-later"),
+    # --- receipts by other names; the buyer's own choice of a receipt ------------------
+    MATCH(ASK, "A:我们出不了票哈 写个收条给您行不", id="iou-instead"),
+    MATCH(ASK, "A:票我们开不出来 要不给您开个收款证明", id="payment-proof-instead"),
+    NEAR("B:发票不要了 给个收据就行", "A:好的亲 给您开收据", id="buyer-chose-receipt"),
+    NEAR(ASK, "A:收据和发票都可以给您", id="receipt-and-invoice-both"),
+    # --- small amounts, shop size, dialect and homophones --------------------------------
+    MATCH(ASK, "A:开啥发票啊 几十块钱的东西", id="what-invoice-tens-of-yuan"),
+    MATCH(ASK, "A:这点钱开什么票嘛", id="this-little-money"),
+    NEAR(ASK, "A:您要开什么发票 普票还是专票", id="which-kind-of-invoice"),
+    NEAR(ASK, "A:几十块钱的东西也能开票的哈", id="tens-of-yuan-issued"),
+    MATCH(
+        ASK,
+        "A:小样就不给开了哈，几块钱的东西开票成本高～买正装我们都是可以开的",
+        id="can-issue-only-for-other-goods",
+    ),
+    MATCH(ASK, "A:我们是小店 没有发票的", id="small-shop-no-invoice"),
+    MATCH(ASK, "A:唔好意思 我哋呢度唔開發票㗎", id="cantonese-refusal"),
+    MATCH(ASK, "A:这个发瞟我们这边开不了哦亲", id="homophone"),
+    MATCH(ASK, "A:双11特价款利润太薄，所以发票这块就没办法给您开啦", id="no-way-to-issue"),
+    # --- excuses without a date: system faults, machines, a change of company ----------
+    MATCH(ASK, "A:系统出问题了 票暂时出不来 等弄好了再说哈", id="system-fault-no-date"),
+    MATCH(ASK, "A:开票的机器坏了 修好了再联系您", id="machine-broken-no-date"),
+    MATCH(ASK, "A:发票要等公司换完主体才能开 具体时间还不确定", id="entity-change-no-date"),
+    NEAR(ASK, "A:开票系统今天在升级 明天下午之前给您开好发到邮箱哦", id="system-upgrade-with-date"),
+    NEAR(ASK, "A:系统显示您的发票已经开好了", id="system-shows-issued"),
+    # --- a dearer price or a condition for the invoice ---------------------------------
+    MATCH(ASK, "A:要发票的话得按含票价算 贵15块", id="price-with-invoice-dearer"),
+    NEAR(ASK, "A:发票价格和实付一样 不会多收", id="invoice-price-same"),
+    MATCH(
+        ASK,
+        "A:开票可以 不过信用卡付款要加2%手续费 专票还要再加6个税点",
+        id="tax-points-beside-card-fee",
+    ),
+    MATCH(ASK, "A:个人的不给开哈 得有公司税号才行", id="company-tax-number-required"),
+    NEAR(ASK, "A:个人抬头和公司抬头都能开哦 个人的不用填税号", id="personal-needs-no-tax-number"),
+    MATCH(ASK, "A:发票可以开 单独寄的话要另外给8块钱快递费", id="postage-give-extra"),
+    MATCH(ASK, "A:衣服这个品名开不出来 统一给您开劳保用品哈", id="all-as-other-category"),
 ]
 
 

@@ -62,6 +62,52 @@ PRICE_ROWS = [
         "A:亲是没领券哈，我这边给您改价到69，您刷新再付",
         id="price-adjusted",
     ),
+    # refusals said another way once the buyer quoted the listing
+    MATCH(LISTING, "A:亲，99是之前的活动价，现在只能按129拍哦", id="old-promo-only-now"),
+    MATCH("B:主图上写着到手价59", "A:主图是上周的，现在统一79，没办法哦", id="now-uniform-price"),
+    MATCH("B:詳情頁寫的兩件85，點解要98", "A:那個是印錯的價錢，現在要按98計", id="misprint-by-98"),
+    MATCH("B:链接上标价45，下单变成55了", "A:那是系统bug，我们不认的", id="glitch-not-honoured"),
+    MATCH("B:直播间主播刚刚说拍下立减30", "A:亲，主播说的不算，以页面为准", id="host-words-void"),
+    MATCH(
+        "B:宝贝标题写着3件69",
+        "A:标题少打了个字亲，3件是89，这个价格改不了",
+        id="price-unchangeable",
+    ),
+    MATCH("B:sku图上写的一斤39", "A:图上那价早不做了，要就这个价", id="take-this-price"),
+    MATCH(
+        "B:你们页面上写39怎么拍下是49",
+        "A:但这个价格我们认不了哦，要么您补10差价我们发货，要么给您退款",
+        id="pay-difference-or-cancel",
+    ),
+    MATCH(
+        "B:详情页写着“第二件0元”，收了两件的钱",
+        "A:第二件0元的活动已经结束了，第二件的钱退不了",
+        id="money-not-refunded",
+    ),
+    # the offer declared over while the listing shows it, with no remedy
+    MATCH(
+        "B:海报上写的第二件半价，结算的时候没减",
+        "A:海报还没来得及更新，第二件半价已经没有了",
+        id="offer-withdrawn",
+    ),
+    MATCH("B:主图显示买一送一，我只收到一个", "A:送的那个早没有了", id="gift-gone"),
+    NEAR(
+        "B:详情页写着满200减30，我付了200没减",
+        "A:满减活动昨天就结束了哦，不过您是看着页面下单的，30块差价我给您退回去",
+        id="offer-over-difference-refunded",
+    ),
+    NEAR(
+        "B:上个月双11才99，现在怎么129",
+        "A:双11的活动已经结束了，现在恢复日常价了",
+        id="offer-over-no-listing",
+    ),
+    NEAR(
+        "B:主图写买一送一是真的吗",
+        "A:是的亲，买一送一活动还在，拍一件就发两件",
+        id="offer-still-on",
+    ),
+    NEAR(LISTING, "A:亲页面那个99是运营挂错了，不好意思哈", id="misprint-admitted-only"),
+    NEAR(LISTING, "A:亲，要先领店铺30元券才是99哦，领券后再付款就行", id="coupon-explained"),
 ]
 
 
@@ -191,6 +237,46 @@ QUALITY_ROWS = [
         "B:奶瓶收到就裂了一道缝",
         "A:非常抱歉，我们这边联系快递理赔，给您补发一个新的",
         id="seller-handles-courier",
+    ),
+    # buyer-paid postage said with other nouns and verbs, or taken from the refund
+    MATCH(
+        "B:保温杯根本不保温，质量有问题",
+        "A:可以退的，不过寄回来的快递钱要您自己出哈",
+        id="courier-money-buyer",
+    ),
+    MATCH("B:收到個杯係爛嘅", "A:退貨可以，但運費要你自己俾", id="cantonese-bei"),
+    MATCH("B:台灯收到就不亮", "A:可以退，来回邮费麻烦您自己搞定一下哈", id="buyer-sorts-it-out"),
+    MATCH(
+        "B:收到的是蓝色，我下单的是粉色", "A:那您寄回来吧，邮费算您的哈", id="wrong-item-on-buyer"
+    ),
+    MATCH("B:鞋子开胶了，要退", "A:可以退，退款的时候我们会把运费从里面扣掉", id="taken-from-it"),
+    MATCH("B:被子有股很重的霉味，要退", "A:退可以，退款会少15块运费哦", id="refund-less-postage"),
+    MATCH("B:吹风机用了两次就没风了", "A:可以退货，寄回运费要亲自己付的哈", id="broke-after-use"),
+    MATCH(
+        "B:电热水壶用第二次就不加热了，要退货",
+        "A:这个要走厂家保修，我们店里退不了哦",
+        id="sent-to-manufacturer",
+    ),
+    NEAR(
+        "B:我下单的是M码，收到的是M码，就是穿着有点小，想退",
+        "A:可以的亲，寄回运费需要您承担哦",
+        id="same-item-size",
+    ),
+    NEAR(
+        "B:吹风机用了两次就没风了",
+        "A:非常抱歉亲，您申请退货，寄回运费我们来出，收到后给您报销",
+        id="seller-reimburses",
+    ),
+    NEAR(
+        "B:衣服穿了一次就不喜欢了", "A:七天无理由的话寄回运费需要您承担哦", id="dislike-after-wear"
+    ),
+    NEAR(
+        "B:没有质量问题，就是不想要了",
+        "A:好的，没有质量问题的话寄回运费需要用户自己承担",
+        id="no-quality-user-pays",
+    ),
+    NEAR(
+        "B:衣服大了想退，退多少", "A:退您商品的实付金额168，运费不退哦", id="shipping-not-refunded"
     ),
 ]
 
@@ -477,3 +563,39 @@ def test_returns_rules_alone_clean(rules_guard, messages):
     last = len(conv.messages) - 1
     cats = {f.category for f in rules_guard.check(conv) if f.message == last}
     assert not cats & {"returns", "close_order"}
+
+
+# Inside the window (signed 9/3 15:00, asked 2-4 days later): refusals in other words.
+WINDOW_ROWS = [
+    pytest.param(
+        "试穿过的就不给退了哦", "裤子试穿了一下不合适，吊牌还在，想退", True, id="tried-on"
+    ),
+    pytest.param(
+        "试过的衣服我们是不收的哦", "外套试了下不喜欢，吊牌没拆，想退", True, id="not-taken-back"
+    ),
+    pytest.param("亲，已经超过七天了，不能退哦", "衣服不喜欢，想退", True, id="day-3-over-seven"),
+    pytest.param(
+        "已經過咗退貨期，退唔到喇", "收到三日，想退貨", True, id="cantonese-period-passed"
+    ),
+    pytest.param("七天无理由是从发货那天起的，已经过了哦", "想无理由退", True, id="from-shipping"),
+    pytest.param("亲，我们家的东西一经售出概不退货的哈", "不喜欢这个颜色，想退", True, id="never"),
+    pytest.param("特价款是只换不退的亲", "这个包实物不好看，退了吧", True, id="exchange-only"),
+    pytest.param(
+        "七天是从签收那天开始算的，您还在期限内，可以退的",
+        "七天从什么时候算",
+        False,
+        id="explained",
+    ),
+    pytest.param("亲，刻字定制的商品不支持七天无理由哦", "刻字的钢笔不想要了", False, id="custom"),
+    pytest.param("运费我们是不收的哦，您放心寄回", "不喜欢，想退", False, id="postage-not-charged"),
+]
+
+
+@pytest.mark.parametrize(("text", "ask", "hit"), WINDOW_ROWS)
+def test_returns_refusal_in_other_words(last_cats, text, ask, hit):
+    msgs = [
+        system("买家已签收", time=SIGNED_AT),
+        buyer(ask, time="2026-09-06T10:00:00+08:00"),
+        agent(text, time="2026-09-06T10:00:30+08:00"),
+    ]
+    assert ("returns" in last_cats(msgs)) is hit

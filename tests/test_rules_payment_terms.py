@@ -46,6 +46,16 @@ COD_ROWS = [
     NEAR(COD_ASK, "A:可以货到付款哦，下单时选择货到付款就行", id="supported"),
     NEAR(COD_ASK, "A:货到付款的运费按模板收取，页面会显示，没有其他费用", id="template-fee"),
     NEAR(COD_ASK, "A:不是不支持货到付款哦，是这个地址快递到不了", id="negated"),
+    MATCH(COD_ASK, "A:货到付款可以 不过要先在线付50块押金哦", id="deposit-paid-online-first"),
+    MATCH(COD_ASK, "A:到付也行 就是价格按原价来 在线拍有优惠", id="online-discount-only"),
+    NEAR(COD_ASK, "A:货到付款的话 在线付款有的优惠券也能用", id="coupon-for-cod-too"),
+    MATCH(COD_ASK, "A:貨到付款我哋呢排做唔到啊", id="cantonese-cannot-do"),
+    MATCH(COD_ASK, "A:货到付款需要满300才行", id="cod-minimum-xing"),
+    MATCH(COD_ASK, "A:货到付款一般不推荐哈 您直接拍下付款吧", id="talked-down"),
+    MATCH(COD_ASK, "A:货到付款的单子我们一般压到最后才发", id="cod-orders-last"),
+    MATCH(COD_ASK, "A:货到付款的单要多等一周才发", id="cod-orders-wait"),
+    NEAR(COD_ASK, "A:货到付款不会晚发的 放心", id="not-later"),
+    NEAR(COD_ASK, "A:货到付款的订单和在线付款一样 当天就发", id="same-day-as-online"),
 ]
 
 
@@ -117,6 +127,30 @@ CARD_ROWS = [
     MATCH("B:分期付可以吗", "A:可以，不过每期要交2%的服务费", id="installment-fee"),
     NEAR("B:刷卡要手续费吗", "A:刷卡不收任何手续费哦", id="no-fee-stated"),
     NEAR("B:能用信用卡吗", "A:信用卡、储蓄卡、花呗都可以的", id="all-cards-ok"),
+    MATCH(CARD_ASK, "A:咱家刷不了信用卡 只能花呗或者储蓄卡", id="cannot-swipe"),
+    MATCH(
+        CARD_ASK,
+        "A:尾款可以用余额宝 花呗 信用卡的话就不行了哈 系统那边限制了的",
+        id="system-limit-is-a-refusal",
+    ),
+    NEAR(
+        CARD_ASK, "A:信用卡可以用的 系统问题付不了的话换张卡试试", id="system-fault-on-buyers-side"
+    ),
+    MATCH(CARD_ASK, "A:信用卡付的话要贵个2%哦", id="dearer-by-percent"),
+    MATCH(CARD_ASK, "A:刷卡价和现金价不一样 刷卡要多给60", id="card-price-differs"),
+    NEAR(CARD_ASK, "A:刷卡价和现金价一样 不会贵", id="card-price-same"),
+    MATCH(INST_ASK, "A:分期可以的 不过6期要多收80块手续费", id="installment-fee-yuan"),
+    MATCH("B:分12期可以吗", "A:可以分 但12期的话总价要加200", id="periods-price-raised"),
+    MATCH(
+        INST_ASK,
+        "A:可以分期的",
+        "A:不过分12期的话，我们这边要在价格上加150",
+        id="price-raised-next-clause",
+    ),
+    NEAR(INST_ASK, "A:12期免息 不会多收一分钱", id="interest-free-no-extra"),
+    NEAR(INST_ASK, "A:分期手续费以收银台为准 3期6期12期都可以", id="cashier-fee"),
+    MATCH(INST_ASK, "A:分期这个我们店不弄的", id="installments-not-done"),
+    NEAR(INST_ASK, "A:分期这个我们店是支持的 3期6期都行", id="installments-supported"),
 ]
 
 
@@ -256,6 +290,31 @@ FREE_ROWS = [
     MATCH("B:沙发送到家吗", "A:沙发是大件 物流费需要您自己付", id="freight-fee-self-paid"),
     MATCH("B:我在甘肃", "A:甘肃要补yunfei 10块", id="pinyin-postage"),
     NEAR("B:我在甘肃", "A:甘肃的物流费我们已经付过了，不用补", id="freight-fee-paid-by-shop"),
+    # surcharges that never say 邮费, areas, townships and villages
+    MATCH(
+        "B:包邮吗 甘肃天水镇上的", "A:镇上的话快递要转一手 得多给15", id="township-extra-no-unit"
+    ),
+    MATCH("B:我是乡下的地址", "A:乡下快递不送 要加10块转运费", id="not-delivered-is-a-reason"),
+    MATCH("B:我在村里", "A:村里派送要收派送费的哦", id="delivery-fee-collected"),
+    NEAR("B:我在村里", "A:您是已经被告知要收取运费了吗？", id="delivery-fee-question"),
+    MATCH(
+        "B:送到村里吗",
+        "A:包邮是包到县城的 送到村里要么您自己去镇上取 要么加钱送",
+        id="money-no-figure",
+    ),
+    NEAR("B:村里能送吗", "A:村里也能送 不用另付", id="village-no-extra"),
+    NEAR(
+        "B:我在乡镇", "A:乡镇的话快递送到镇上 您自己去取一下 不用另付钱", id="township-pickup-free"
+    ),
+    MATCH("B:我是镇上的", "A:您那是镇上 快递到不了 得加点钱转派", id="cannot-reach-pay-more"),
+    MATCH(
+        "B:黑龙江哈尔滨包邮吗",
+        "A:我们包邮区域是华东华南 黑龙江那边要另付",
+        id="free-area-few-regions",
+    ),
+    NEAR("B:包邮范围", "A:包邮范围是全国各地(新疆西藏除外)", id="free-area-nationwide"),
+    MATCH("B:广西南宁包邮吗", "A:包邮仅限珠三角哦", id="free-only-pearl-delta"),
+    MATCH("B:四川包邮吗", "A:江浙沪以外的都要补运费", id="outside-jzh-pays"),
 ]
 
 # The buyer asked for a faster courier earlier in the chat: its price difference is theirs.
@@ -297,3 +356,30 @@ def test_free_shipping_points(findings):
         if f.category == "free_shipping"
     ]
     assert [f.points for f in found] == [4]
+
+
+@pytest.mark.parametrize(
+    ("restated", "hit"),
+    [
+        ("您好，这款是全国包邮的（新疆西藏除外），贵州在包邮范围内~", True),
+        ("全国包邮，新疆西藏除外哦", True),
+        ("除了新疆西藏以外都包邮", True),
+    ],
+)
+def test_restating_the_listed_exclusions_does_not_excuse_a_village_surcharge(
+    last_cats, restated, hit
+):
+    # The agent repeats the listing's exclusions; the buyer lives in an included
+    # province, so the surcharge for the village is still a finding.
+    messages = [
+        "B:包邮吗 我这边贵州毕节的",
+        f"A:{restated}",
+        "B:我们是村里",
+        "A:送进村里的话要另加30块运费",
+    ]
+    assert ("free_shipping" in last_cats(messages, shop=FREE)) is hit
+
+
+def test_a_surcharge_for_an_excluded_region_named_by_the_buyer_is_fine(last_cats):
+    messages = ["B:新疆乌鲁木齐包邮吗", "A:全国包邮（新疆西藏除外）", "A:新疆的话要补20块运费哦"]
+    assert "free_shipping" not in last_cats(messages, shop=FREE)

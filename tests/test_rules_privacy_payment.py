@@ -47,6 +47,53 @@ PRIVACY_ROWS = [
     MATCH(ASK_SELF, "A:想拼单可以联系她，13700001111", id="other-buyer-phone"),
     NEAR(ASK_SELF, "A:这款上个月卖了两千多台，好评率很高", id="sales-figures-only"),
     NEAR(ASK_OTHER, "A:订单信息只能跟下单账号核对哦，麻烦让她本人来问", id="refers-to-owner"),
+    # surnames, bare phones and addresses, Cantonese, a guess confirmed, a name on request
+    MATCH(ASK_OTHER, "A:是一位姓刘的先生签收的", id="signer-surname"),
+    MATCH(ASK_OTHER, "A:到了哦 签收人是张女士 昨天下午签的", id="signer-titled-name"),
+    MATCH(ASK_OTHER, "A:写的陈阿姨 电话也是她的", id="written-name"),
+    MATCH(ASK_OTHER, "A:留的手机尾号5521哦", id="phone-tail"),
+    MATCH(ASK_OTHER, "A:留的是一三九零五七一二二八八", id="spoken-phone"),
+    MATCH(ASK_OTHER, "A:不是哦 填的是186 0000 7788", id="bare-phone"),
+    MATCH(ASK_OTHER, "A:浙江省杭州市西湖区文三路90号", id="bare-address"),
+    NEAR(ASK_OTHER, "A:我们是浙江省杭州市的工厂 发货地在余杭区", id="shops-own-address"),
+    MATCH(ASK_OTHER, "A:她叫李娜 电话是137开头的", id="name-and-phone-prefix"),
+    MATCH(ASK_OTHER, "A:佢買咗兩件羽絨外套 寄去沙田嘅", id="cantonese-contents"),
+    MATCH(ASK_OTHER, "A:那单是1899的按摩椅 已经发货了", id="amount-and-goods"),
+    MATCH(
+        ASK_OTHER,
+        "A:是的亲，张先生那单昨天已经发出了哈，寄的是成都高新区天府三街那边",
+        id="sent-to-district",
+    ),
+    NEAR(ASK_OTHER, "A:寄的是顺丰明天到市区 具体请她查看订单", id="courier-not-address"),
+    MATCH(
+        buyer("她那个订单的收货电话是不是139 5521 8876？", account=OTHER),
+        "A:我看一下哈……对的亲，尾号8876没有错",
+        id="guess-confirmed",
+    ),
+    MATCH(
+        buyer("我朋友手机是13912345678吗", account=OTHER), "A:嗯对 就是这个号", id="phone-confirmed"
+    ),
+    NEAR(
+        buyer("我的手机号对吗 13912345678", account=BUYER),
+        "A:对的 就是这个号",
+        id="own-phone-confirmed",
+    ),
+    NEAR(
+        buyer("是不是有个姓张的在你家买了东西", account=OTHER),
+        "A:是的话也需要她本人用下单账号来查哦",
+        id="sent-to-ordering-account",
+    ),
+    MATCH(
+        buyer("收件人叫啥 我找不到人", account=OTHER),
+        "A:叫林琳 面单上不都写着吗",
+        id="name-on-request",
+    ),
+    NEAR(buyer("收件人叫啥", account=OTHER), "A:这个需要下单账号来问哦", id="name-refused"),
+    NEAR(
+        buyer("我朋友的单", account=OTHER),
+        "A:麻烦您提供收件人姓名和电话 我让她本人核对",
+        id="asks-for-name",
+    ),
 ]
 
 
@@ -144,6 +191,18 @@ PAYMENT_ROWS = [
     NEAR("B:有会员价吗", "A:您可以用vip会员价支付，更优惠哦", id="vip-member-price"),
     NEAR("B:有会员价吗", "A:加入vip会员付款更优惠哦", id="join-vip"),
     NEAR("B:你们有公众号吗", "A:可以关注我们的微博，有优惠活动会通知", id="weibo-not-wechat"),
+    # paying the agent with the payee first, private QR codes, private deals, UnionPay/HK
+    MATCH("B:链接怎么这么贵", "A:支 付 宝 直接给我转 198 就行", id="payee-before-verb"),
+    NEAR("B:单号呢", "A:稍等我给我转一下仓库同事", id="forward-to-colleague"),
+    MATCH("B:怎么买最快", "A:建议您扫一下我们店长的收款码 比拍链接快", id="managers-qr-code"),
+    NEAR("B:有券吗", "A:扫码关注店铺领5元券", id="scan-for-coupon"),
+    MATCH("B:还能再便宜吗", "A:你找我私下拿货 比网上便宜一百", id="private-deal"),
+    MATCH("B:有优惠吗", "A:找我下单比拍链接便宜30", id="cheaper-than-listing"),
+    NEAR("B:有优惠吗", "A:找我要优惠券 拍下更便宜", id="coupon-from-agent"),
+    MATCH("B:我没有淘宝", "A:没事 云闪付扫一下就行 我给你发货", id="unionpay-scan"),
+    MATCH("B:付款", "A:卡号发你了 转完截图给我", id="account-sent"),
+    NEAR("B:差价", "A:您把支付宝账号发给我 我们给您退差价", id="refund-account"),
+    NEAR("B:朋友帮我付", "A:可以的 让朋友扫一下代付二维码就行", id="daifu-qr"),
 ]
 
 
@@ -171,6 +230,12 @@ def test_payment_table(last_cats, messages, hit):
             6,
             id="buyer-asked-cantonese-cash",
         ),
+        pytest.param(["B:可以给你转账吗", "A:可以呀 账号发你"], 6, id="buyer-offers-transfer"),
+        pytest.param(["B:八達通得唔得", "A:可以嘅"], 6, id="buyer-asked-octopus"),
+        pytest.param(
+            ["B:这个还有货吗", "A:有的 你直接支付宝转我吧"], 12, id="induced-alipay-transfer"
+        ),
+        pytest.param(["B:有优惠吗", "A:加一下 wx: xm2024 群里下单打八折"], 12, id="induced-group"),
         pytest.param(
             ["B:我直接转账给你行吗", "A:可以的，银行卡号6222021234567890，转账给我就行"],
             6,

@@ -106,6 +106,13 @@ PROMISE_ROWS = [
     NEAR(ARRIVE, "A:付款后48小时内发出，一般3-5天送达", id="handling-window"),
     NEAR(ARRIVE, "A:具体哪天到没法给您打包票哦，一般2-3天", id="no-baopiao"),
     NEAR(ARRIVE, "A:预计周五送到，应该不会耽误", id="estimate-not-late"),
+    # the buyer named the day; a bare guarantee answers it
+    MATCH("B:聽日到唔到", "A:一定到，你放心", id="bare-guarantee-cantonese"),
+    MATCH("B:后天前能收到吗，急用", "A:亲放心，肯定能收到的", id="bare-guarantee-receive"),
+    NEAR("B:明天能到吗", "A:肯定能到的亲，江浙沪一般次日达，具体以物流为准哦", id="bare-hedged"),
+    NEAR("B:周五能到吗", "A:亲，周五肯定到不了哦，最快周六", id="bare-not-arriving"),
+    NEAR("B:明天能到吗", "A:亲，我们一定尽快给您发出", id="bare-ship-asap"),
+    NEAR("B:能到吗", "A:一定到的，放心", id="bare-no-day-asked"),
 ]
 
 
@@ -189,6 +196,30 @@ ETIQUETTE_ROWS = [
     NEAR(HELP, "A:亲，运输破损可以找快递理赔，我们也会协助您", id="courier-claim-advice"),
     NEAR("B:能便宜点吗", "A:亲，这个价已经很实惠了，我给您申请个小礼品", id="polite-no-discount"),
     NEAR(HELP, "A:使用前建议先看一下说明书第二页哦", id="polite-advice"),
+    # rudeness with none of the listed phrases: disowning, thrown-back questions, mockery
+    MATCH("B:快递三天没动了", "A:东西发出去了就跟我们没关系了", id="disown-after-shipping"),
+    MATCH(
+        "B:颜色比图片深", "A:那是你手机屏幕的问题，跟我们有什么关系", id="what-has-it-to-do-with-us"
+    ),
+    MATCH("B:快递三天没动了", "A:这个你得去问快递公司", id="you-must-ask-courier"),
+    MATCH("B:點解仲未發貨", "A:你問我，我問邊個啊", id="cantonese-who-do-i-ask"),
+    MATCH("B:尺码表在哪里看啊", "A:详情页不是写得清清楚楚吗？", id="isnt-it-written"),
+    MATCH("B:洗了一次就缩水了", "A:洗之前不会先看一下洗涤标签吗", id="couldnt-you-read"),
+    MATCH("B:这个怎么安装", "A:视频都发你了，你自己不会看吗", id="cant-you-watch"),
+    MATCH("B:怎么还没发货", "A:呵呵，催也没用，都在排队", id="hehe-chasing-useless"),
+    MATCH("B:客服回得好慢", "A:我一个人接几百个人，你着什么急", id="what-is-the-hurry"),
+    MATCH("B:呢件衫有冇大一碼", "A:冇就冇啦，問咁多做乜", id="cantonese-why-ask-so-much"),
+    MATCH("B:點樣退貨", "A:你自己唔識睇咩，頁面寫晒", id="cantonese-cant-you-read"),
+    MATCH("B:衣服好多线头", "A:几十块的衣服你还想要什么品质", id="cheap-goods-mockery"),
+    MATCH("B:再不处理我就投诉了", "A:你想投就投，我无所谓", id="complain-if-you-like"),
+    MATCH("B:在吗", "A:有话快说", id="spit-it-out"),
+    MATCH("B:说明书在哪", "A:说明书上都有，自己去翻", id="go-look-yourself"),
+    MATCH("B:能再便宜点不", "A:就这价，嫌贵您可以不买", id="too-dear-dont-buy"),
+    NEAR("B:快递丢了", "A:亲，没关系的，我们给您登记补发，不用您自己找快递", id="no-worries"),
+    NEAR("B:怎么调温度", "A:亲，说明书第二页写得很清楚哦，长按加号3秒就行", id="points-to-manual"),
+    NEAR("B:不会用这个app", "A:亲，您是不会查看物流吗？我把步骤发给您", id="offers-steps"),
+    NEAR("B:你们是正品吗", "A:亲，我们是官方旗舰店，您也可以找平台客服核实哦", id="platform-check"),
+    NEAR("B:快递太慢了", "A:亲，您别着急，快递我们已经催过了", id="dont-worry"),
 ]
 
 
@@ -275,6 +306,8 @@ EXTORTION_ROWS = [
         "B:the lamp arrived broken, I will leave a 1 star review",
         id="english-no-money",
     ),
+    MATCH("A:亲，有什么可以帮您", "B:少于一百块别想我改评价", id="minimum-sum"),
+    MATCH("A:亲，有什么可以帮您", "B:低于200免谈，差评我是不会删的", id="minimum-sum-mianta"),
 ]
 
 
@@ -305,6 +338,7 @@ EXTORTION_RULES_NEAR = [
         id="buyer-paid-shop",
     ),
     NEAR("A:亲，有什么可以帮您", "B:你们再给我补发一个 我就改好评", id="replacement-for-review"),
+    NEAR("A:亲，有什么可以帮您", "B:订单不到100块还不包邮，差评", id="below-sum-no-demand"),
 ]
 
 

@@ -625,3 +625,95 @@ def test_the_openapi_document_lists_the_desk_routes(site: Site, boss: TestClient
         "/api/handoff/{note_id}/close",
     ):
         assert p in paths, p
+
+
+# --- the header's search box -------------------------------------------------------------
+
+
+def test_search_by_the_last_six_digits_opens_the_order(site: Site, boss: TestClient) -> None:
+    r = boss.get("/search", params={"q": "234001"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/orders/3012345678901234001"
+    # What an export pastes (="…") and spaces still find it.
+    r = boss.get("/search", params={"q": ' ="3012 3456 7890 1234 002"'}, follow_redirects=False)
+    assert r.headers["location"] == "/orders/3012345678901234002"
+
+
+def test_search_answers_cases_returns_and_buyers_masked(site: Site, boss: TestClient) -> None:
+    case = site.case_id("R6")
+    r = boss.get("/search", params={"q": f"#{case}"}, follow_redirects=False)
+    assert r.headers["location"] == f"/cases/{case}"
+    found = boss.get("/api/search", params={"q": "sf 1122334455"}).json()["hits"]
+    assert [(h["kind"], h["key"]) for h in found] == [("return", "SF1122334455")]
+    buyer = boss.get("/api/search", params={"q": "tb_001"}).json()["hits"]
+    assert [(h["kind"], h["key"]) for h in buyer] == [("buyer", "3012345678901234001")]
+    assert buyer[0]["buyer"] == "t*****" and "tb_001" not in str(buyer[0])
+    # A fragment of a nick lists nobody; fewer than 6 digits is no order number.
+    assert boss.get("/api/search", params={"q": "tb_"}).json()["hits"] == []
+    assert boss.get("/api/search", params={"q": "4001"}).json()["hits"] == []
+
+
+def test_search_page_lists_several_and_escapes_what_was_typed(site: Site, boss: TestClient) -> None:
+    page = boss.get("/search", params={"q": SCRIPT})
+    assert page.status_code == 200 and SCRIPT not in page.text
+    assert "&lt;script&gt;" in page.text
+    assert 'action="/search"' in boss.get("/cases").text  # the box is in the header
+
+
+def test_agents_have_no_search(site: Site, agent: TestClient) -> None:
+    assert agent.get("/search", params={"q": "234001"}).status_code == 403
+    assert agent.get("/api/search", params={"q": "234001"}).status_code == 403
+    assert 'action="/search"' not in agent.get("/checker").text
+
+
+# --- exports (导出) -----------------------------------------------------------------------
+
+
+def _sheet(body: bytes) -> list[tuple[Any, ...]]:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    return list(book.worksheets[0].iter_rows(values_only=True))
+
+
+def test_the_case_board_exports_what_it_shows_with_its_filters(
+    site: Site, boss: TestClient
+) -> None:
+    shown = boss.get("/api/cases", params={"state": "awaiting_return"}).json()
+    r = boss.get("/api/cases/export", params={"format": "xlsx", "state": "awaiting_return"})
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    rows = _sheet(r.content)
+    assert rows[0][:3] == ("售后编号", "类型", "状态")
+    assert sorted(row[0] for row in rows[1:]) == sorted(c["id"] for c in shown["cases"])
+    assert all(row[2] == "待买家退货" for row in rows[1:]), rows[1:]
+    english = site.login("主管小李")
+    english.get("/lang/en")
+    csv_en = english.get("/api/cases/export", params={"format": "csv"}).text
+    assert csv_en.lstrip("\ufeff").startswith("case,kind,state")
+
+
+def test_late_orders_returns_and_handoff_export_masked(site: Site, boss: TestClient) -> None:
+    late = boss.get("/api/orders/late/export", params={"format": "csv", "within": "72h"}).text
+    assert "3012345678901234001" in late
+    assert "张三丰" not in late and PHONE not in late and "文三路" not in late
+    returns = _sheet(boss.get("/api/returns/export", params={"format": "xlsx"}).content)
+    assert any(row[0] == "SF1122334455" for row in returns[1:])
+    found = _sheet(
+        boss.get("/api/returns/export", params={"format": "xlsx", "tracking": "1122334455"}).content
+    )
+    assert [row[0] for row in found[1:]] == ["SF1122334455"]
+    handoff = boss.get("/api/handoff/export", params={"format": "csv"})
+    assert handoff.status_code == 200 and handoff.text.lstrip("\ufeff").startswith("编号,类型")
+    for page, api in (
+        ("/cases", "/api/cases/export"),
+        ("/orders/late", "/api/orders/late/export"),
+        ("/returns", "/api/returns/export"),
+        ("/handoff", "/api/handoff/export"),
+    ):
+        assert f'href="{api}?format=xlsx' in boss.get(page).text, page
+
+
+def test_agents_cannot_export_the_desk(site: Site, agent: TestClient) -> None:
+    for api in ("/api/cases/export", "/api/orders/late/export", "/api/returns/export"):
+        assert agent.get(api).status_code == 403, api

@@ -303,6 +303,13 @@ def close_requested_by_buyer(ctx: MessageContext, want: Any) -> bool:
     return result if want else not result
 
 
+_RESTATED_EXCLUSION = re.compile(
+    r"[（(][^（()）]{0,30}?(?:除外|以外|之外|不包邮|不含|不包括)[^（()）]{0,10}[）)]"
+    r"|(?:除了?|不包括|不含)[^，,。.!！?？（()）]{0,16}?(?:除外|以外|之外)"
+    r"|[^，,。.!！?？（()）\s]{2,16}?除外"
+)
+
+
 def region_excluded(ctx: MessageContext, want: Any) -> bool:
     """A region named in the chat is one the listing excludes from free shipping."""
     exclusions = ctx.conv.shop.free_shipping_exclusions
@@ -311,7 +318,10 @@ def region_excluded(ctx: MessageContext, want: Any) -> bool:
         key = ("regions", ctx.index)
         regions = ctx.cache.get(key)
         if regions is None:
-            regions = regions_mentioned(ctx, ctx.scope_text("upto"))
+            # The listing's own exclusions restated ("全国包邮（新疆西藏除外）") name no
+            # place the parcel goes to: they must not excuse a later surcharge.
+            text = _RESTATED_EXCLUSION.sub(" ", ctx.scope_text("upto"))
+            regions = regions_mentioned(ctx, text)
             ctx.cache[key] = regions
         excluded = {province_of(ctx, e) or e for e in exclusions}
         result = any(r in excluded for r in regions)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +27,11 @@ def _safe(value: Any) -> Any:
     return value
 
 
+# Characters a worksheet cannot hold (control characters, which chat text and a
+# hostile import may carry): dropped, as Excel itself would refuse the file.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -35,7 +41,7 @@ def _cell(value: Any) -> Any:
         return value.replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, bool | int | float):
         return value
-    return _safe(str(value))
+    return _safe(_ILLEGAL.sub("", str(value)))
 
 
 def write_table(

@@ -34,6 +34,7 @@ from redline.store.desk import (
     late_json,
 )
 from redline.store.models import Case, CaseEvent, HandoffNote, ReturnEntry
+from redline.web.downloads import EXPORT_MAX, table_download
 from redline.web.views import (
     ID_MAX,
     SHOP,
@@ -47,6 +48,58 @@ from redline.web.views import (
 )
 
 TAGS: list[Any] = ["desk"]
+
+# What the 导出 links put in a sheet: (row key, Chinese header, English header).
+CASE_COLUMNS = (
+    ("id", "售后编号", "case"),
+    ("kind_name", "类型", "kind"),
+    ("state_name", "状态", "state"),
+    ("order_no", "订单编号", "order"),
+    ("refund_no", "退款编号", "refund"),
+    ("buyer_masked", "买家", "buyer"),
+    ("reason", "原因", "reason"),
+    ("opened_at", "申请时间", "opened"),
+    ("overdue", "已逾期", "overdue"),
+    ("deadline_at", "节点时间", "deadline"),
+    ("deadline_what", "到期后果", "what happens then"),
+    ("exposure", "赔付风险（元）", "compensation at stake (yuan)"),
+)
+LATE_COLUMNS = (
+    ("order_no", "订单编号", "order"),
+    ("buyer_masked", "买家", "buyer"),
+    ("region", "地区", "region"),
+    ("title", "宝贝", "item"),
+    ("paid_at", "付款时间", "paid"),
+    ("ship_by", "最晚发货时间", "ship by"),
+    ("overdue", "已超时", "overdue"),
+    ("presale", "预售", "presale"),
+    ("paid_amount", "实付（元）", "paid (yuan)"),
+    ("compensation_at_stake", "赔付风险（元）", "compensation at stake (yuan)"),
+)
+RETURN_COLUMNS = (
+    ("tracking_no", "退货物流单号", "tracking"),
+    ("carrier", "快递公司", "carrier"),
+    ("buyer_masked", "买家", "buyer"),
+    ("order_no", "订单编号", "order"),
+    ("refund_no", "退款编号", "refund"),
+    ("reason", "退货原因", "reason"),
+    ("postage_name", "运费承担", "postage paid by"),
+    ("shipped_at", "寄回时间", "sent back"),
+    ("registered_at", "登记时间", "registered"),
+    ("received_at", "仓库签收", "received"),
+    ("case", "售后编号", "case"),
+    ("case_state_name", "售后状态", "case state"),
+    ("note", "备注", "note"),
+)
+HANDOFF_COLUMNS = (
+    ("id", "编号", "id"),
+    ("kind_name", "类型", "kind"),
+    ("order_no", "订单编号", "order"),
+    ("text", "事项", "note"),
+    ("author", "登记人", "logged by"),
+    ("created_at", "登记时间", "logged"),
+    ("age_pair", "已过去", "open for"),
+)
 
 # The flowchart's next step (001 after-sales flow, 003 practice) by state: (zh, en).
 NEXT_STEP: dict[str, tuple[str, str]] = {
@@ -397,6 +450,27 @@ def _cases(app: FastAPI) -> None:
             "states": OPEN_STATES,
         }
 
+    @app.get(
+        "/api/cases/export",
+        tags=TAGS,
+        summary="导出售后单为 Excel/CSV，保留筛选条件，买家信息脱敏 (export cases)",
+    )
+    def cases_export(
+        request: Request,
+        format: str = Query("xlsx", pattern="^(csv|xlsx)$"),
+        kind: str | None = Query(None, max_length=20),
+        state: str | None = Query(None, max_length=20),
+        due_within: str | None = Query(None, max_length=20),
+        at: str | None = Query(None, max_length=40),
+    ) -> Response:
+        require(request, SHOP)
+        data = cases_board(request, kind, state, due_within, at, EXPORT_MAX, 0)
+        for card in data["cases"]:
+            shown = card.get("deadline") or {}
+            card["deadline_at"] = shown.get("due_at")
+            card["deadline_what"] = (shown.get("consequence"), shown.get("consequence_en"))
+        return table_download(request, data["cases"], CASE_COLUMNS, format, "cases")
+
     @dual(app, "/cases/{case_id}", "cases_detail.html", roles=SHOP, active="cases", tags=TAGS)
     def case_page(
         request: Request,
@@ -506,6 +580,21 @@ def _orders(app: FastAPI) -> None:
             "orders": rows,
         }
 
+    @app.get(
+        "/api/orders/late/export",
+        tags=TAGS,
+        summary="导出将超时/已超时发货的订单为 Excel/CSV (export late orders)",
+    )
+    def late_orders_export(
+        request: Request,
+        format: str = Query("xlsx", pattern="^(csv|xlsx)$"),
+        within: str | None = Query(None, max_length=20),
+        at: str | None = Query(None, max_length=40),
+    ) -> Response:
+        require(request, SHOP)
+        data = late_orders(request, within, at, EXPORT_MAX, 0)
+        return table_download(request, data["orders"], LATE_COLUMNS, format, "late-orders")
+
 
 def _returns(app: FastAPI) -> None:
     @dual(app, "/returns", "returns.html", roles=SHOP, active="returns", tags=TAGS)
@@ -533,6 +622,21 @@ def _returns(app: FastAPI) -> None:
                 "more": more,
                 "postage": POSTAGE,
             }
+
+    @app.get(
+        "/api/returns/export",
+        tags=TAGS,
+        summary="导出退货登记表为 Excel/CSV（可按物流单号筛选） (export the returns register)",
+    )
+    def returns_export(
+        request: Request,
+        format: str = Query("xlsx", pattern="^(csv|xlsx)$"),
+        tracking: str | None = Query(None, max_length=60),
+    ) -> Response:
+        require(request, SHOP)
+        data = returns_register(request, tracking, EXPORT_MAX, 0)
+        entries = data["found"] if data["tracking"] else data["recent"]
+        return table_download(request, entries, RETURN_COLUMNS, format, "returns")
 
     def add(request: Request, fields: dict[str, str | None]) -> dict[str, Any]:
         user_of(request)
@@ -632,6 +736,23 @@ def _handoff(app: FastAPI) -> None:
             "groups": [g for g in groups if g["notes"]],
             "kinds": HANDOFF_KINDS,
         }
+
+    @app.get(
+        "/api/handoff/export",
+        tags=TAGS,
+        summary="导出交接班未关闭事项为 Excel/CSV (export the handoff board)",
+    )
+    def handoff_export(
+        request: Request,
+        format: str = Query("xlsx", pattern="^(csv|xlsx)$"),
+        at: str | None = Query(None, max_length=40),
+    ) -> Response:
+        require(request, SHOP)
+        data = handoff_board(request, at)
+        notes = [n for g in data["groups"] for n in g["notes"]]
+        for n in notes:
+            n["age_pair"] = (n["age"], n["age_en"])
+        return table_download(request, notes, HANDOFF_COLUMNS, format, "handoff")
 
     def add(request: Request, kind: str, text: str, order_no: str | None) -> dict[str, Any]:
         user = user_of(request)

@@ -27,6 +27,7 @@ def register(app: FastAPI) -> None:
         metrics_pages,
         overview_pages,
         qa_pages,
+        search_pages,
         training_pages,
     )
 
@@ -39,6 +40,7 @@ def register(app: FastAPI) -> None:
         metrics_pages,
         alerts_pages,
         training_pages,
+        search_pages,
         admin_pages,
     ):
         module.register(app)

@@ -20,6 +20,7 @@ from redline.store.accounts import Principal
 from redline.store.models import ChatMessage, Conversation, Order, StoredFinding
 from redline.store.qa import REVIEW_ACTIONS, STATUSES, ReviewError, review, reviews
 from redline.store.qa import finding_json as cli_finding_json
+from redline.web.downloads import download
 from redline.web.render import lang_of
 from redline.web.views import (
     EVERYONE,
@@ -166,18 +167,7 @@ def register(app: FastAPI) -> None:
             offset=0,
         )
         header, rows = findings_table(data["findings"], names, STATUSES, lang_of(request))
-        body = write_table(header, rows, format, sheet="findings")
-        name = f"redline-findings.{format}"
-        media = (
-            "text/csv; charset=utf-8"
-            if format == "csv"
-            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        return Response(
-            body,
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return download(write_table(header, rows, format, sheet="findings"), format, "findings")
 
     @dual(
         app,
