@@ -196,6 +196,13 @@ def test_suspicious_order_alert(rules: AlertRules) -> None:
     for words in ("规蜜", "备案", "15 天", "11-14 10:00", "只能处理一次", "发货", "失效"):
         assert words in a.advice, words
     assert "redline alerts file A" in a.advice
+    # Read on the alerts page, the advice points to the page's filing form instead.
+    from redline.records.alerts.suspicious import advice_for
+
+    on_page = advice_for(a.advice, "A", "web")
+    assert "redline alerts file" not in on_page and "本页" in on_page
+    on_page_en = advice_for(a.advice_en, "A", "web", "en")
+    assert "redline alerts file" not in on_page_en and "on this page" in on_page_en
     assert "规蜜" in a.advice_en and "15 days" in a.advice_en
     # C: the buyer cannot be reached and ship-by (10-28 10:00) has passed → critical
     assert found["C"].severity == "critical" and found["C"].reasons == ("buyer_unreachable",)

@@ -500,6 +500,9 @@ def test_the_alerts_page_files_a_suspicious_order_once(site: Site) -> None:
     data = c.get("/api/alerts").json()
     mine = [a for a in data["alerts"] if a["order_no"] == "9001"]
     assert mine and mine[0]["kind"] == "suspicious_order" and mine[0]["advice"]
+    # The page has the filing form: its advice does not send the user to the CLI.
+    assert "redline alerts file" not in mine[0]["advice"] + mine[0]["advice_en"]
+    assert "本页" in mine[0]["advice"]
     assert "tb_risky" not in json.dumps(data, ensure_ascii=False)
     overview = c.get("/api/overview").json()
     assert any(a["order_no"] == "9001" for a in overview["alerts"])
@@ -556,3 +559,11 @@ def test_findings_export_keeps_filters_and_masks(site: Site) -> None:
     other = site.login("ajie").get("/api/findings/export", params={"format": "csv"})
     assert other.status_code == 200 and other.text.strip().count("\n") == 0
     assert c.get("/api/findings/export", params={"format": "pdf"}).status_code == 422
+
+
+def test_the_403_page_sends_an_agent_to_the_checker(site: Site) -> None:
+    page = site.login("xiaomei").get("/cases")
+    assert page.status_code == 403
+    assert 'href="/checker"' in page.text and "去回复检查" in page.text
+    boss = site.login("boss").get("/users")
+    assert boss.status_code == 403 and 'href="/"' in boss.text

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from redline.desk.policy import Policy
 from redline.privacy import mask_name, mask_phone
 from redline.records.alerts import KINDS, OUTCOMES, SEVERITIES, AlertRules
+from redline.records.alerts.suspicious import advice_for
 from redline.store.alerts import (
     FILING_STATUS,
     FilingError,
@@ -25,6 +26,10 @@ from redline.web.views import SHOP, back, changing, dual, form_guard, reading, r
 def alert_json(a: Any, policy: Policy) -> dict[str, Any]:
     """An alert for a view: the buyer masked, quoted chat text phone-masked."""
     data: dict[str, Any] = a.to_dict(policy)
+    # The page has the filing form: the advice points to it, not to the CLI.
+    for key, lang in (("advice", "zh"), ("advice_en", "en")):
+        if data.get(key):
+            data[key] = advice_for(data[key], data.get("order_no"), "web", lang)
     data["buyer"] = mask_name(data.get("buyer"))
     for key in ("evidence", "advice", "advice_en", "title", "title_en"):
         if data.get(key):

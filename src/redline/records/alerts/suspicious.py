@@ -33,6 +33,30 @@ _COUNTRY = re.compile(r"^\s*(?:中华人民共和国|中国大陆|中国)\s*")
 _PHONE_PREFIX = re.compile(r"^(?:\+86|0086|86(?=1[3-9]\d{9}$))-?")
 
 
+# How to record a 规蜜 filing, by where the advice is read: (zh, en). The advice
+# names the CLI command; a page with the filing form says so instead (see
+# :func:`advice_for`).
+RECORD_HOW: dict[str, tuple[str, str]] = {
+    "cli": (
+        "备案后请用 redline alerts file {order_no} 登记。",
+        "Record it with `redline alerts file {order_no}`.",
+    ),
+    "web": (
+        "备案后请在本页的“规蜜备案（每单一次）”登记。",
+        "Record it with “File in 规蜜 (once per order)” on this page.",
+    ),
+}
+
+
+def advice_for(text: str, order_no: str | None, where: str, lang: str = "zh") -> str:
+    """``text`` (an alert's advice) with the filing hint for ``where`` (cli | web)."""
+    if not order_no or not text:
+        return text
+    i = 0 if lang == "zh" else 1
+    cli = RECORD_HOW["cli"][i].format(order_no=order_no)
+    return text.replace(cli, RECORD_HOW[where][i].format(order_no=order_no))
+
+
 # --- suspicious orders (可疑订单, 000) ----------------------------------------------------------
 
 
@@ -163,6 +187,7 @@ def suspicious_orders(
         reasons_en = ", ".join(i.en for i in issues)
         values = {
             "order_no": o.order_no,
+            "record_how": RECORD_HOW["cli"][0].format(order_no=o.order_no),
             "reasons": reasons_zh,
             "ship_by": deadline_text(p, ship_by, at, "zh"),
             "window_end": local_time(p, window_end),
@@ -170,6 +195,7 @@ def suspicious_orders(
         }
         values_en = {
             **values,
+            "record_how": RECORD_HOW["cli"][1].format(order_no=o.order_no),
             "reasons": reasons_en,
             "ship_by": deadline_text(p, ship_by, at, "en"),
         }
