@@ -567,3 +567,12 @@ def test_the_403_page_sends_an_agent_to_the_checker(site: Site) -> None:
     assert 'href="/checker"' in page.text and "去回复检查" in page.text
     boss = site.login("boss").get("/users")
     assert boss.status_code == 403 and 'href="/"' in boss.text
+
+
+def test_the_english_overview_names_sanctions_in_english(site: Site) -> None:
+    c = site.login("boss")
+    c.get("/lang/en")
+    page = c.get("/").text
+    assert "barred from Tmall marketing activities" in page
+    assert "限制参加天猫营销活动" not in page and "违约金" not in page
+    assert all(n["measures_en"] for n in c.get("/api/overview").json()["ledger"]["next"])

@@ -784,6 +784,7 @@ def standing_json(st: Standing) -> dict[str, Any]:
                 "node": n.node,
                 "points_left": n.points_left,
                 "measures": n.measures_zh,
+                "measures_en": n.measures_en,
                 "fine_yuan": str(n.fine_yuan),
             }
             for n in st.next_nodes
