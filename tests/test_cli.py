@@ -231,3 +231,26 @@ def test_demo(runner: CliRunner) -> None:
         f["conversation"] in ("demo-002", "demo-005", "demo-010", "demo-013")
         for f in doc["findings"]
     )
+
+
+def test_progress_is_a_bar_on_a_terminal_lines_on_request_and_quiet_when_piped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from redline.cli.options import progress_printer
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    quiet = progress_printer(None)
+    quiet(10)
+    assert not quiet and capsys.readouterr().err == ""
+    lines = progress_printer(True, "个会话", "conversations")
+    lines(2000)
+    assert "已处理 2000 个会话" in capsys.readouterr().err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bar = progress_printer(None)
+    assert bar.mode == "bar"
+    bar(2000)
+    bar(4000)
+    bar.close()  # the bar is transient: nothing is left behind
+    assert progress_printer(False).mode == "off"

@@ -74,40 +74,36 @@ def import_group() -> None:
     help="同时导入宝贝报表（ExportOrderDetailList*.csv）。Also import the item file.",
 )
 def import_orders_cmd(
-    file: Path, db_url: str | None, fmt: str, progress: bool, items_file: Path | None
+    file: Path, db_url: str | None, fmt: str, progress: bool | None, items_file: Path | None
 ) -> None:
     """订单报表 ExportOrderList*.csv（GBK/UTF-8）。The order report CSV."""
     from redline.importers.orders import read_items, read_orders
     from redline.store.imports import import_items, import_orders
 
+    bar = progress_printer(progress)
     run_import(
-        fmt,
-        db_url,
-        lambda e: import_orders(
-            e, read_orders(file), path=file, progress=progress_printer(progress)
-        ),
+        fmt, db_url, lambda e: import_orders(e, read_orders(file), path=file, progress=bar), bar
     )
     if items_file is not None:
+        bar = progress_printer(progress)
         run_import(
             fmt,
             db_url,
-            lambda e: import_items(
-                e, read_items(items_file), path=items_file, progress=progress_printer(progress)
-            ),
+            lambda e: import_items(e, read_items(items_file), path=items_file, progress=bar),
+            bar,
         )
 
 
 @import_group.command("items")
 @import_options
-def import_items_cmd(file: Path, db_url: str | None, fmt: str, progress: bool) -> None:
+def import_items_cmd(file: Path, db_url: str | None, fmt: str, progress: bool | None) -> None:
     """宝贝报表 ExportOrderDetailList*.csv。The item file of multi-item orders."""
     from redline.importers.orders import read_items
     from redline.store.imports import import_items
 
+    bar = progress_printer(progress)
     run_import(
-        fmt,
-        db_url,
-        lambda e: import_items(e, read_items(file), path=file, progress=progress_printer(progress)),
+        fmt, db_url, lambda e: import_items(e, read_items(file), path=file, progress=bar), bar
     )
 
 
@@ -115,36 +111,36 @@ def import_items_cmd(file: Path, db_url: str | None, fmt: str, progress: bool) -
 @import_options
 @at_option
 def import_refunds_cmd(
-    file: Path, db_url: str | None, fmt: str, progress: bool, at_text: str | None
+    file: Path, db_url: str | None, fmt: str, progress: bool | None, at_text: str | None
 ) -> None:
     """退款报表（.csv / .xls / .xlsx），并据此开立或更新售后单。The refund report; opens cases."""
     from redline.importers.refunds import read_refunds
     from redline.store.imports import import_refunds
 
     now = when(at_text)
+    bar = progress_printer(progress)
     run_import(
         fmt,
         db_url,
-        lambda e: import_refunds(
-            e, read_refunds(file), path=file, progress=progress_printer(progress), now=now
-        ),
+        lambda e: import_refunds(e, read_refunds(file), path=file, progress=bar, now=now),
+        bar,
     )
 
 
 @import_group.command("chats")
 @import_options
-def import_chats_cmd(file: Path, db_url: str | None, fmt: str, progress: bool) -> None:
+def import_chats_cmd(file: Path, db_url: str | None, fmt: str, progress: bool | None) -> None:
     """聊天记录：千牛/旺旺 TXT 导出，或 formats.md 的 JSONL。Chat logs (Qianniu TXT or JSONL)."""
     from redline.importers.chats import read_chats
     from redline.store.imports import import_chats
 
     source = "jsonl" if file.suffix.lower() in (".jsonl", ".json") else "qianniu_txt"
+    bar = progress_printer(progress, "个会话", "conversations")
     run_import(
         fmt,
         db_url,
-        lambda e: import_chats(
-            e, read_chats(file), path=file, source=source, progress=progress_printer(progress)
-        ),
+        lambda e: import_chats(e, read_chats(file), path=file, source=source, progress=bar),
+        bar,
     )
 
 

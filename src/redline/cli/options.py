@@ -162,24 +162,80 @@ def import_options(fn: F) -> F:
     fn = click.option(
         "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
     )(fn)
-    fn = click.option(
-        "--progress", is_flag=True, help="在标准错误输出显示进度。Show progress on stderr."
-    )(fn)
+    fn = progress_option(fn)
     return fn
 
 
-def progress_printer(enabled: bool) -> Callable[[int], None] | None:
-    if not enabled:
-        return None
-
-    def show(done: int) -> None:
-        click.echo(f"已处理 {done} 行 (processed {done} rows)", err=True)
-        sys.stderr.flush()
-
-    return show
+def progress_option(fn: F) -> F:
+    return click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="进度：默认在终端显示进度条，输出被重定向时不显示；--progress 总是逐行显示。"
+        " Progress: a bar on a terminal, nothing when piped (default); --progress prints lines.",
+    )(fn)
 
 
-def run_import(fmt: str, db_url: str | None, fn: Callable[[Engine], ImportReport]) -> None:
+class Progress:
+    """Progress on stderr: a bar (rich) on a terminal, lines when asked for, else nothing.
+
+    ``wanted``: None = a bar if stderr is a terminal; True = a bar on a terminal, else
+    one line per step (for logs); False = nothing. Call it with the count done so far;
+    :meth:`close` removes the bar.
+    """
+
+    def __init__(self, wanted: bool | None, unit_zh: str, unit_en: str) -> None:
+        self.unit_zh, self.unit_en = unit_zh, unit_en
+        tty = sys.stderr.isatty()
+        self.mode = "off" if wanted is False else "bar" if tty else "lines" if wanted else "off"
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __bool__(self) -> bool:
+        return self.mode != "off"
+
+    def __call__(self, done: int) -> None:
+        if self.mode == "lines":
+            click.echo(f"已处理 {done} {self.unit_zh} (processed {done} {self.unit_en})", err=True)
+            sys.stderr.flush()
+        elif self.mode == "bar":
+            if self._bar is None:
+                from rich.console import Console
+                from rich.progress import (
+                    Progress as Bar,
+                )
+                from rich.progress import (
+                    SpinnerColumn,
+                    TextColumn,
+                    TimeElapsedColumn,
+                )
+
+                self._bar = Bar(
+                    SpinnerColumn(),
+                    TextColumn(f"{{task.completed:,}} {self.unit_zh} ({self.unit_en})"),
+                    TimeElapsedColumn(),
+                    console=Console(stderr=True),
+                    transient=True,
+                )
+                self._bar.start()
+                self._task = self._bar.add_task("", total=None)
+            self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def progress_printer(wanted: bool | None, unit_zh: str = "行", unit_en: str = "rows") -> Progress:
+    return Progress(wanted, unit_zh, unit_en)
+
+
+def run_import(
+    fmt: str,
+    db_url: str | None,
+    fn: Callable[[Engine], ImportReport],
+    progress: Progress | None = None,
+) -> None:
     engine = open_db(db_url)
     try:
         with store_errors(db_url):
@@ -188,6 +244,9 @@ def run_import(fmt: str, db_url: str | None, fn: Callable[[Engine], ImportReport
         raise BadInput(str(exc)) from exc
     except OSError as exc:
         raise BadInput(f"无法读取文件：{exc}") from exc
+    finally:
+        if progress is not None:
+            progress.close()
     print_report(report, fmt)
 
 

@@ -14,6 +14,8 @@ from redline.cli.options import (
     format_option,
     local,
     open_db,
+    progress_option,
+    progress_printer,
     store_errors,
     when,
 )
@@ -47,7 +49,7 @@ from redline.store.qa import (
     type=click.Path(exists=True),
     help="额外的规则包目录或文件。Extra rule pack dir/file.",
 )
-@click.option("--progress", is_flag=True, help="在标准错误输出显示进度。")
+@progress_option
 @click.option(
     "--no-model",
     is_flag=True,
@@ -60,7 +62,7 @@ from redline.store.qa import (
 def qa_group(
     ctx: click.Context,
     rules_dirs: tuple[str, ...],
-    progress: bool,
+    progress: bool | None,
     no_model: bool,
     at_text: str | None,
     fmt: str,
@@ -81,17 +83,18 @@ def qa_group(
     now = when(at_text)
     engine = open_db(db_url)
 
-    def show(done: int) -> None:
-        click.echo(f"已检查 {done} 个会话 (checked {done})", err=True)
-
+    bar = progress_printer(progress, "个会话", "conversations")
     with store_errors(db_url):
-        report = run_qa(
-            engine,
-            guard,
-            rules_fingerprint(rules_dirs, model=guard.learned is not None),
-            now=now,
-            progress=show if progress else None,
-        )
+        try:
+            report = run_qa(
+                engine,
+                guard,
+                rules_fingerprint(rules_dirs, model=guard.learned is not None),
+                now=now,
+                progress=bar if bar else None,
+            )
+        finally:
+            bar.close()
         with session(engine) as s:
             counts = counts_by_status(s)
     if fmt == "json":
