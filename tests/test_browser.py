@@ -321,3 +321,15 @@ def test_export_the_filtered_findings_and_read_the_workbook(page: Page, server: 
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("编号", "时间", "客服", "类别")
     assert len(rows) > 1 and all(r[3] == "发票问题" for r in rows[1:]), rows[:3]
+
+
+def test_the_english_overview_has_no_chinese_sanction_text(page: Page, server: Server) -> None:
+    login(page, server)
+    page.goto(server.url + "/lang/en?next=/")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_have_text("Today")
+    body = page.locator("main").inner_text()
+    assert "barred from Tmall marketing activities" in body
+    # (platform terms may follow their English in brackets, as "store supervision (店铺监管)")
+    for chinese in ("限制参加天猫营销活动", "违约金", "下一节点", "严重违规"):
+        assert chinese not in body, chinese
