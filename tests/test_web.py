@@ -576,3 +576,33 @@ def test_the_english_overview_names_sanctions_in_english(site: Site) -> None:
     assert "barred from Tmall marketing activities" in page
     assert "限制参加天猫营销活动" not in page and "违约金" not in page
     assert all(n["measures_en"] for n in c.get("/api/overview").json()["ledger"]["next"])
+
+
+def test_the_ledger_and_the_metrics_export_to_excel(site: Site) -> None:
+    import io
+
+    import openpyxl
+
+    add_chat(site)
+    c = site.login("boss")
+    form = {
+        "points": "6",
+        "type": "general",
+        "note": "=平台通知",
+        "csrf_token": csrf_of(c, "/ledger"),
+    }
+    assert c.post("/ledger/notices", data=form, follow_redirects=False).status_code == 303
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(c.get("/api/ledger/export?format=xlsx").content), read_only=True
+    ).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("时间", "类型", "扣分", "说明", "来源")
+    assert any(r[2] == 6 and r[3] == "'=平台通知" for r in rows[1:])  # never a formula
+    kpis = c.get("/api/metrics/export?format=csv&from=2026-11-01&to=2026-11-21").text
+    header, *lines = kpis.lstrip("\ufeff").splitlines()
+    assert header.startswith("客服,回复数,质检问题")
+    assert lines[-1].startswith("全队 (team),1,")
+    assert 'href="/api/metrics/export?format=xlsx' in c.get("/metrics").text
+    assert 'href="/api/ledger/export?format=xlsx' in c.get("/ledger").text
+    agent = {"Authorization": f"Bearer {site.agent_token}"}
+    assert site.client().get("/api/ledger/export", headers=agent).status_code == 403

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Body, FastAPI, Form, HTTPException, Request
+from fastapi import Body, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
@@ -23,6 +23,7 @@ from redline.records.ledger import (
 )
 from redline.store.models import StoredFinding
 from redline.store.penalties import TYPES, add_notice, deductions, finding_deduction
+from redline.web.downloads import table_download
 from redline.web.views import SHOP, back, changing, dual, form_guard, reading, require, user_of
 
 
@@ -63,6 +64,16 @@ def timeline_option(
         "yAxis": {"type": "value", "minInterval": 1},
         "series": series,
     }
+
+
+# (row key, Chinese header, English header) of the 导出 sheet
+LEDGER_COLUMNS = (
+    ("at", "时间", "time"),
+    ("type_pair", "类型", "type"),
+    ("points", "扣分", "points"),
+    ("note", "说明", "note"),
+    ("source", "来源", "source"),
+)
 
 
 def register(app: FastAPI) -> None:
@@ -121,6 +132,20 @@ def register(app: FastAPI) -> None:
             "chart": timeline_option(in_cycle, st.cycle_start, at, policy, lang),
             "types": {t: TYPE_NAMES[t][0] for t in TYPES},
         }
+
+    @app.get(
+        "/api/ledger/export",
+        tags=["ledger"],
+        summary="导出本周期扣分明细为 Excel/CSV (export this cycle's deductions)",
+    )
+    def ledger_export(
+        request: Request, format: str = Query("xlsx", pattern="^(csv|xlsx)$")
+    ) -> Response:
+        require(request, SHOP)
+        rows = ledger(request)["deductions"]
+        for row in rows:
+            row["type_pair"] = TYPE_NAMES.get(row["type"], (row["type"], row["type"]))
+        return table_download(request, rows, LEDGER_COLUMNS, format, "ledger")
 
     def _add(
         request: Request, points: int, type_: str, at_text: str | None, note: str | None

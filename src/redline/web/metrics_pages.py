@@ -7,10 +7,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import Response
 
 from redline.records.metrics import MetricsSettings, Window
 from redline.store.metrics import metrics_report
-from redline.web.views import SHOP, dual, reading
+from redline.web.downloads import table_download
+from redline.web.views import SHOP, dual, reading, require
 
 
 def _window(
@@ -125,6 +127,38 @@ def charts(report: dict[str, Any], lang: str) -> dict[str, Any]:
     return {"trend": trend, "composite": composite, "kpi": kpi}
 
 
+# (row key, Chinese header, English header) of the 导出 sheet
+KPI_COLUMNS = (
+    ("agent", "客服", "agent"),
+    ("replies", "回复数", "replies"),
+    ("findings_total", "质检问题", "findings"),
+    ("confirmed_total", "已确认违规", "confirmed"),
+    ("per_100", "每百条回复问题数", "findings per 100 replies"),
+    ("first_median", "首响中位数（秒）", "first response, median (s)"),
+    ("first_within", "首响达标率", "first response within target"),
+    ("response_median", "响应中位数（秒）", "response, median (s)"),
+    ("inquiries", "询单数", "inquiries"),
+    ("conversion", "询单转化率", "inquiry conversion"),
+)
+
+
+def _kpi_row(a: dict[str, Any]) -> dict[str, Any]:
+    first = a.get("first_response") or {}
+    within = first.get("within_target") or {}
+    return {
+        "agent": a.get("agent"),
+        "replies": a.get("replies"),
+        "findings_total": a.get("findings_total"),
+        "confirmed_total": a.get("confirmed_total"),
+        "per_100": a.get("findings_total_per_100_replies"),
+        "first_median": first.get("median_seconds"),
+        "first_within": within.get("rate"),
+        "response_median": (a.get("response") or {}).get("median_seconds"),
+        "inquiries": (a.get("inquiries") or {}).get("of"),
+        "conversion": a.get("inquiry_conversion_rate"),
+    }
+
+
 def register(app: FastAPI) -> None:
     @dual(app, "/metrics", "metrics.html", roles=SHOP, active="metrics", tags=["metrics"])
     def metrics(
@@ -147,3 +181,22 @@ def register(app: FastAPI) -> None:
             "charts": charts(report, lang),
             "query": {"days": days, "from": from_, "to": to, "agent": agent},
         }
+
+    @app.get(
+        "/api/metrics/export",
+        tags=["metrics"],
+        summary="导出客服 KPI 为 Excel/CSV，保留时间窗口与客服筛选 (export agent KPIs)",
+    )
+    def metrics_export(
+        request: Request,
+        format: str = Query("xlsx", pattern="^(csv|xlsx)$"),
+        days: int | None = Query(None, ge=1, le=366),
+        from_: Annotated[date | None, Query(alias="from")] = None,
+        to: Annotated[date | None, Query()] = None,
+        agent: str | None = Query(None, max_length=120),
+    ) -> Response:
+        require(request, SHOP)
+        report = metrics(request, days, from_, to, agent)["report"]
+        team = {**report["team"], "agent": "全队 (team)"}
+        rows = [_kpi_row(a) for a in [*report["agents"], team]]
+        return table_download(request, rows, KPI_COLUMNS, format, "metrics")
