@@ -67,3 +67,48 @@ def test_demo_desk_command(tmp_path: Path) -> None:
     assert "售后待办" in out and "待卖家处理" in out
     assert "发货时效" in out
     assert (tmp_path / "out").is_dir()
+
+
+def test_the_web_demo_month_shows_the_product(tmp_path: Path) -> None:
+    """`redline demo web`'s month: hundreds of chats, findings in ten and more
+    categories with some reviewed, and the extortion, suspicious-order and
+    shipping alerts."""
+    from collections import Counter
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from redline.cli.web import DEMO_CHATS, DEMO_VIOLATION_SHARE
+    from redline.demo.load import load_month, review_sample, run_demo_qa
+    from redline.desk.policy import Policy
+    from redline.guard.engine import Guard
+    from redline.guard.packs import bundled_rules
+    from redline.store import open_store, session
+    from redline.store.alerts import current_alerts
+    from redline.store.models import StoredFinding
+
+    now = Policy.default().china_now().replace(microsecond=0)
+    files = generate_month(
+        tmp_path / "month",
+        start=(now - timedelta(days=30)).date(),
+        now=now,
+        chats=DEMO_CHATS,
+        violation_share=DEMO_VIOLATION_SHARE,
+    )
+    engine = open_store(str(tmp_path / "demo.db"))
+    list(load_month(engine, files, now))
+    qa = run_demo_qa(engine, Guard.default(), now)
+    review_sample(engine, now, seed=7)
+    with session(engine) as s:
+        rows = s.execute(
+            select(StoredFinding.category, StoredFinding.status, func.count()).group_by(
+                StoredFinding.category, StoredFinding.status
+            )
+        ).all()
+        kinds = Counter(a.kind for a in current_alerts(s, bundled_rules(), now))
+    categories = {c for c, _, _ in rows}
+    statuses = {st for _, st, _ in rows}
+    assert qa.checked >= 250 and sum(n for _, _, n in rows) >= 40
+    assert len(categories) >= 10, categories
+    assert {"open", "confirmed", "dismissed", "appealed"} <= statuses
+    assert {"extortion", "suspicious_order", "ship_by"} <= set(kinds), kinds

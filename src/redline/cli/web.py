@@ -20,6 +20,9 @@ from redline.store.accounts import (
     set_password,
 )
 
+DEMO_CHATS = 300
+DEMO_VIOLATION_SHARE = 0.2
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。Address to bind.")
@@ -243,8 +246,18 @@ def demo_web(
         db_url = fresh_sqlite(data_dir() / "demo-web.db")
     folder = data_dir() / "demo-web"
     shop = "云朵家居旗舰店"
+    # A month that shows the product: a few hundred chats, a fifth of them with a
+    # red-line mistake in every category the scenarios plant.
     files = generate_month(
-        folder, seed=seed, start=start, days=30, orders=n_orders, now=now, shop=shop
+        folder,
+        seed=seed,
+        start=start,
+        days=30,
+        orders=n_orders,
+        now=now,
+        shop=shop,
+        chats=DEMO_CHATS,
+        violation_share=DEMO_VIOLATION_SHARE,
     )
     engine = open_db(db_url)
     click.echo(f"数据库：{describe(resolve_url(db_url))}")

@@ -352,6 +352,24 @@ VIOLATIONS: tuple[_Scenario, ...] = (
         violation="ad_words",
     ),
     _Scenario(
+        "violation.price_refused",
+        "before",
+        (
+            ("b", "详情页海报上写的是99，怎么拍的时候变成129了"),
+            ("a", "亲，99是之前的活动价，现在只能按129拍哦"),
+        ),
+        violation="price",
+    ),
+    _Scenario(
+        "violation.extortion",
+        "signed",
+        (
+            ("b", "{product}有个小线头，你私下转我50块红包，我就不给差评"),
+            ("a", "亲，给您添麻烦了，我们不能私下转账，您可以申请售后，我们按平台规则处理~"),
+        ),
+        violation="extortion",
+    ),
+    _Scenario(
         "violation.curt",
         "late",
         (
@@ -495,10 +513,14 @@ def _place(
 
 
 def generate_chats(
-    world: World, orders: Sequence[Order], refunds: Sequence[Refund], count: int
+    world: World,
+    orders: Sequence[Order],
+    refunds: Sequence[Refund],
+    count: int,
+    violation_share: float = 0.1,
 ) -> list[_Chat]:
     rng = world.rng_chats
-    n_violations = max(1, round(count * 0.1))
+    n_violations = max(1, round(count * violation_share))
     violations = list(VIOLATIONS)
     rng.shuffle(violations)
     plan = [violations[i % len(violations)] for i in range(n_violations)]

@@ -73,6 +73,8 @@ def generate_month(
     shop: str = "云朵家居旗舰店",
     now: datetime | None = None,
     refunds: int | None = None,
+    chats: int | None = None,
+    violation_share: float = 0.1,
 ) -> dict[str, Path]:
     """Write a month of ``shop``'s exports into ``out_dir``; return kind → path.
 
@@ -80,7 +82,9 @@ def generate_month(
     ``chats_jsonl``. ``now`` is the moment of the export (China time when naive;
     default: the day after the month at 20:00); every time in the files is at or
     before it, and the refunds' clocks (超时时间) run against it. ``refunds`` is how
-    many refunds to write (default: 8 % of the orders, at most 1,000).
+    many refunds to write (default: 8 % of the orders, at most 1,000); ``chats`` how
+    many chats (default: a tenth of the orders, 60 to 200), ``violation_share`` the
+    share of them that plant a red-line mistake.
     """
     if days < 1:
         raise ValueError("days 必须至少为 1 (days must be at least 1)")
@@ -89,7 +93,7 @@ def generate_month(
     now_local = _resolve_now(start, days, now)
     with _gc_paused():
         world = World(shop, start, days, now_local, seed)
-        return _generate(out_dir, world, orders, now_local, refunds)
+        return _generate(out_dir, world, orders, now_local, refunds, chats, violation_share)
 
 
 @contextmanager
@@ -106,14 +110,22 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _generate(
-    out_dir: Path, world: World, orders: int, now_local: datetime, refund_count: int | None
+    out_dir: Path,
+    world: World,
+    orders: int,
+    now_local: datetime,
+    refund_count: int | None,
+    chat_count: int | None = None,
+    violation_share: float = 0.1,
 ) -> dict[str, Path]:
     order_list = generate_orders(world, orders)
     if refund_count is None:
         refund_count = min(round(orders * 0.08), 1000)
     refunds = generate_refunds(world, order_list, refund_count)
     plant_suspicious(world, order_list)
-    chats = generate_chats(world, order_list, refunds, min(200, max(60, orders // 10), orders))
+    if chat_count is None:
+        chat_count = min(200, max(60, orders // 10), orders)
+    chats = generate_chats(world, order_list, refunds, min(chat_count, orders), violation_share)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     minute, day = f"{now_local:%Y%m%d%H%M}", f"{now_local:%Y%m%d}"
