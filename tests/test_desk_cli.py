@@ -104,6 +104,9 @@ def test_orders_late_excludes_cod_and_shows_compensation(loaded: str, runner: Cl
     ]
     table = runner.invoke(main, ["orders", "late", "--db", loaded, *AT])
     assert "逾期" in table.stdout and "赔付风险合计 ¥538.40" in table.stdout
+    # Buyers are masked on the command line too, in the table and in the JSON.
+    assert "tb_cat" not in r.stdout + table.stdout
+    assert rows[0]["buyer"] == "t*****"
 
 
 def test_cases_by_urgency_with_due_within(loaded: str, runner: CliRunner) -> None:
@@ -182,7 +185,8 @@ def test_case_actions_and_history(loaded: str, runner: CliRunner) -> None:
 def test_returns_find(loaded: str, runner: CliRunner) -> None:
     r = runner.invoke(main, ["returns", "find", "sf1122334455", "--db", loaded])
     assert r.exit_code == 0
-    assert "tb_cat" in r.stdout and "买家" in r.stdout  # 7-day no-reason: the buyer pays postage
+    # 7-day no-reason: the buyer pays postage; the buyer's nick is masked (t*****)
+    assert "t*****" in r.stdout and "tb_cat" not in r.stdout and "买家" in r.stdout
     tail = runner.invoke(main, ["returns", "find", "22334455", "--db", loaded, "--format", "json"])
     assert json.loads(tail.stdout)[0]["order_no"] == "3012345678901234569"
     missing = runner.invoke(main, ["returns", "find", "YT000000000", "--db", loaded])

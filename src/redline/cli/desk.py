@@ -39,6 +39,7 @@ from redline.desk import cases as rules
 from redline.desk.cases import ActionInput, TransitionError
 from redline.desk.policy import Policy, china_iso
 from redline.display import cell
+from redline.privacy import mask_name
 from redline.store import describe, resolve_url, session, writing
 from redline.store.desk import (
     HANDOFF_KINDS,
@@ -168,7 +169,7 @@ def render_cases(views: list[CaseView], at: datetime) -> str:
                 rules.KINDS.get(c.kind, (c.kind,))[0],
                 rules.STATES.get(c.state, (c.state,))[0],
                 cell(c.order_no, 20),
-                cell(c.buyer_nick, 14),
+                cell(mask_name(c.buyer_nick), 14),
                 cell(c.reason, 12),
                 deadline,
                 left,
@@ -265,7 +266,7 @@ def case_show(
             return
         click.echo(
             f"售后单 {case.id}  {rules.KINDS[case.kind][0]}  {rules.STATES[case.state][0]}"
-            f"  订单 {case.order_no or '-'}  买家 {case.buyer_nick or '-'}"
+            f"  订单 {case.order_no or '-'}  买家 {mask_name(case.buyer_nick) or '-'}"
         )
         click.echo(f"原因：{cell(case.reason, 80)}    赔付风险：{money(case.exposure)}")
         if case.advice:
@@ -403,7 +404,7 @@ def orders_late(within_text: str | None, at_text: str | None, fmt: str, db_url: 
         rows = [
             [
                 lo.order.order_no,
-                cell(lo.order.buyer_nick, 14),
+                cell(mask_name(lo.order.buyer_nick), 14),
                 local(lo.order.paid_at),
                 local(lo.ship_by),
                 gap(lo.ship_by, at),
@@ -451,7 +452,7 @@ def returns_find(tracking_no: str, fmt: str, db_url: str | None) -> None:
                     {
                         "tracking_no": e.tracking_no,
                         "carrier": e.carrier,
-                        "buyer": e.buyer_nick,
+                        "buyer": mask_name(e.buyer_nick),
                         "order_no": e.order_no,
                         "refund_no": e.refund_no,
                         "reason": e.reason,
@@ -471,7 +472,7 @@ def returns_find(tracking_no: str, fmt: str, db_url: str | None) -> None:
                 [
                     e.tracking_no,
                     cell(e.carrier, 8),
-                    cell(e.buyer_nick, 14),
+                    cell(mask_name(e.buyer_nick), 14),
                     cell(e.order_no, 20),
                     cell(e.reason, 14),
                     POSTAGE_ZH.get(e.postage_paid_by or "", "未知"),

@@ -24,6 +24,7 @@ from redline.desk import cases as rules
 from redline.desk.cases import ActionInput, CaseFacts, Clock, Urgency
 from redline.desk.policy import Policy, china_iso, china_now
 from redline.guard.packs import RefundReason, RuleSet, bundled_rules
+from redline.privacy import mask_name
 from redline.store.bulk import BoundInsert, rows_with_keys
 from redline.store.models import Case, CaseClock, CaseEvent, HandoffNote, Order, Refund, ReturnEntry
 
@@ -734,7 +735,7 @@ def case_json(v: CaseView, at: datetime) -> dict[str, Any]:
         "state": c.state,
         "order_no": c.order_no,
         "refund_no": c.refund_no,
-        "buyer": c.buyer_nick,
+        "buyer": mask_name(c.buyer_nick),
         "reason": c.reason,
         "opened_at": china_iso(c.opened_at),
         "overdue": v.urgency.overdue,
@@ -760,7 +761,7 @@ def late_json(lo: LateOrder, at: datetime) -> dict[str, Any]:
     o = lo.order
     return {
         "order_no": o.order_no,
-        "buyer": o.buyer_nick,
+        "buyer": mask_name(o.buyer_nick),
         "paid_at": china_iso(o.paid_at),
         "ship_by": china_iso(lo.ship_by),
         "overdue": lo.overdue,
