@@ -289,10 +289,17 @@ def principal_by_token(s: Session, token: str) -> Principal | None:
     return _principal(row[0])
 
 
-def audit(s: Session, actor: str, action: str, target: str | None, detail: str | None) -> None:
+def audit(
+    s: Session,
+    actor: str,
+    action: str,
+    target: str | None,
+    detail: str | None,
+    at: datetime | None = None,
+) -> None:
     s.add(
         AuditEvent(
-            at=_now(),
+            at=at or _now(),
             actor=actor[:80],
             action=action,
             target=None if target is None else target[:200],

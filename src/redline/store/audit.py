@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from redline.store import writing
-from redline.store.accounts import AuditEvent
+from redline.store.accounts import audit
 
 WAIT_S = 0.25  # how long a login waits for the store before deferring its audit entry
 RETRY_S = 0.5
@@ -37,14 +38,8 @@ class Entry:
     target: str | None
     detail: str | None
 
-    def event(self) -> AuditEvent:
-        return AuditEvent(
-            at=self.at,
-            actor=self.actor[:80],
-            action=self.action,
-            target=None if self.target is None else self.target[:200],
-            detail=self.detail,
-        )
+    def write(self, s: Session) -> None:
+        audit(s, self.actor, self.action, self.target, self.detail, at=self.at)
 
 
 class _Deferred:
@@ -68,7 +63,7 @@ class _Deferred:
             while True:
                 try:
                     with writing(engine) as s:
-                        s.add(entry.event())
+                        entry.write(s)
                     break
                 except OperationalError:  # still busy after the store's own timeout
                     time.sleep(RETRY_S)
@@ -96,7 +91,7 @@ def record(
     entry = Entry(datetime.now(UTC), actor or "?", action, target, detail)
     try:
         with writing(engine, wait_s=WAIT_S) as s:
-            s.add(entry.event())
+            entry.write(s)
         return True
     except OperationalError:
         _deferred.put(engine, entry)

@@ -45,6 +45,7 @@ class BoundInsert:
         names = list(compiled.positiontup or []) if self.raw else list(columns)
         by_key = {c.key: c for c in table.columns}
         self._names = names
+        self._index = {name: i for i, name in enumerate(names)}
         self._procs = [_processor(by_key[name], dialect) for name in names] if self.raw else []
 
     def bind(self, row: dict[str, Any]) -> Any:
@@ -62,7 +63,7 @@ class BoundInsert:
         if not self.raw:
             return {**bound, name: value}
         out = list(bound)
-        out[self._names.index(name)] = value
+        out[self._index[name]] = value
         return tuple(out)
 
     def execute(self, conn: Connection, bound: Sequence[Any]) -> None:
@@ -113,7 +114,6 @@ def _processor(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     kind = column.type
     if isinstance(kind, Money):
         return _fen
-    proc: Callable[[Any], Any] | None = kind.dialect_impl(dialect).bind_processor(dialect)
     if isinstance(kind, UTCDateTime):
         text = DateTime().dialect_impl(dialect).bind_processor(dialect)
         assert text is not None  # SQLite stores datetimes as text
@@ -126,6 +126,7 @@ def _processor(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
             return text(value.astimezone(UTC).replace(tzinfo=None))
 
         return utc_text
+    proc: Callable[[Any], Any] | None = kind.dialect_impl(dialect).bind_processor(dialect)
     return proc
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -68,15 +68,13 @@ def normalize_tracking(text: str) -> str:
 
 @dataclass
 class _NewCase:
-    """A case about to be inserted: its columns, its clocks, its first event's note."""
+    """A case about to be inserted, bound for INSERT (see :class:`BoundInsert`): its row,
+    its first event and its clocks, whose ``case_id`` is filled in once it has one."""
 
-    values: dict[str, Any]
-    clocks: list[tuple[str, datetime]]
-    note: str
-    # bound for INSERT ahead of the write transaction (the ids filled in inside it)
-    bound: Any = None
-    bound_event: Any = None
-    bound_clocks: list[Any] = field(default_factory=list)
+    refund_no: str
+    bound: Any
+    bound_event: Any
+    bound_clocks: list[Any]
 
 
 @dataclass
@@ -141,26 +139,24 @@ class Desk:
         out: dict[str, Any] = {}
         reasons: dict[str | None, RefundReason | None] = {}
         for row in rows:
-            state = rules.state_from_export(row["status"], row.get("dispute_status"))
-            if state is None:
-                continue
-            text = row.get("reason")
-            if text not in reasons:
-                reasons[text] = rules.match_reason(self.rs, text)
-            reason = reasons[text]
-            kind = rules.kind_from_export(
-                reason, bool(row.get("need_return")), row.get("after_sale_type")
-            )
-            case = self._new_case(row, reason, state, kind, now)
-            case.bound = self._inserter(Case, case.values).bind(case.values)
-            event = self._event_row(case, None, now)
-            case.bound_event = self._inserter(CaseEvent, event).bind(event)
-            clocks = self._clock_rows(case, None)
-            if clocks:
-                running = self._inserter(CaseClock, clocks[0])
-                case.bound_clocks = [running.bind(c) for c in clocks]
-            out[row["refund_no"]] = case
+            reason, state, kind = self._classify(row, reasons)
+            if state is not None:
+                out[row["refund_no"]] = self._new_case(row, reason, state, kind, now)
         return out
+
+    def _classify(
+        self, row: dict[str, Any], reasons: dict[str | None, RefundReason | None]
+    ) -> tuple[RefundReason | None, str | None, str]:
+        """A refund row's reason (``reasons`` caches them by text), state and case kind."""
+        text = row.get("reason")
+        if text not in reasons:
+            reasons[text] = rules.match_reason(self.rs, text)
+        reason = reasons[text]
+        state = rules.state_from_export(row["status"], row.get("dispute_status"))
+        kind = rules.kind_from_export(
+            reason, bool(row.get("need_return")), row.get("after_sale_type")
+        )
+        return reason, state, kind
 
     def _inserter(self, model: type[Any], row: dict[str, Any]) -> BoundInsert:
         """A :class:`BoundInsert` of ``row``'s columns into ``model``'s table (one per table)."""
@@ -218,16 +214,9 @@ class Desk:
         new_entries: list[dict[str, Any]] = []
         reasons: dict[str | None, RefundReason | None] = {}
         for row in rows:
-            text = row.get("reason")
-            if text not in reasons:
-                reasons[text] = rules.match_reason(self.rs, text)
-            reason = reasons[text]
-            state = rules.state_from_export(row["status"], row.get("dispute_status"))
+            reason, state, kind = self._classify(row, reasons)
             if state is None:  # the importer rejects these rows first
                 raise DeskError(f"未知的退款状态“{row['status']}”")
-            kind = rules.kind_from_export(
-                reason, bool(row.get("need_return")), row.get("after_sale_type")
-            )
             case = cases.get(row["refund_no"])
             if case is None:
                 ready = prepared.get(row["refund_no"]) if prepared else None
@@ -242,7 +231,7 @@ class Desk:
                 else:
                     for name, value in values.items():
                         setattr(entry, name, value)
-        self._insert_cases(fresh, now)
+        self._insert_cases(fresh)
         if new_entries:
             self.s.connection().execute(insert(ReturnEntry), new_entries)
         return len(fresh)
@@ -289,57 +278,41 @@ class Desk:
         clocks = rules.clocks(facts, self.policy, self.rs.settings)
         values["due_at"] = clocks[0].due_at if clocks else None
         values["due_clock"] = clocks[0].name if clocks else None
-        return _NewCase(values, [(c.name, c.due_at) for c in clocks], f"退款报表：{row['status']}")
-
-    def _insert_cases(self, fresh: list[_NewCase], now: datetime) -> None:
-        """New cases, then their clocks and their first events, one statement each."""
-        if not fresh:
-            return
-        conn = self.s.connection()
-        cases = self._inserter(Case, fresh[0].values)
-        cases.execute(conn, [c.bound or cases.bind(c.values) for c in fresh])
-        # refund_no is unique: one query finds the new ids (RETURNING in parameter
-        # order would make SQLite insert row by row).
-        nos = [c.values["refund_no"] for c in fresh]
-        ids = dict(rows_with_keys(conn, _table(Case), "refund_no", ("refund_no", "id"), nos))
-        events: list[Any] = []
-        clocks: list[Any] = []
-        history = running = None
-        for c in fresh:
-            case_id = ids[c.values["refund_no"]]
-            if c.bound_event is not None:  # bound before the transaction
-                history = history or self._inserter(CaseEvent, self._event_row(c, 0, now))
-                events.append(history.with_value(c.bound_event, "case_id", case_id))
-                if c.bound_clocks:
-                    running = running or self._inserter(CaseClock, self._clock_rows(c, 0)[0])
-                    clocks.extend(running.with_value(b, "case_id", case_id) for b in c.bound_clocks)
-                continue
-            event = self._event_row(c, case_id, now)
-            history = history or self._inserter(CaseEvent, event)
-            events.append(history.bind(event))
-            for clock in self._clock_rows(c, case_id):
-                running = running or self._inserter(CaseClock, clock)
-                clocks.append(running.bind(clock))
-        if history is not None:
-            history.execute(conn, events)
-        if running is not None:
-            running.execute(conn, clocks)
-
-    @staticmethod
-    def _event_row(case: _NewCase, case_id: int | None, now: datetime) -> dict[str, Any]:
-        return {
-            "case_id": case_id,
+        event = {
+            "case_id": None,
             "at": now,
             "actor": "import",
             "action": "import",
             "from_state": None,
-            "to_state": case.values["state"],
-            "note": case.note,
+            "to_state": state,
+            "note": f"退款报表：{row['status']}",
         }
+        running = [{"case_id": None, "clock": c.name, "due_at": c.due_at} for c in clocks]
+        return _NewCase(
+            row["refund_no"],
+            self._inserter(Case, values).bind(values),
+            self._inserter(CaseEvent, event).bind(event),
+            [self._inserter(CaseClock, r).bind(r) for r in running],
+        )
 
-    @staticmethod
-    def _clock_rows(case: _NewCase, case_id: int | None) -> list[dict[str, Any]]:
-        return [{"case_id": case_id, "clock": n, "due_at": d} for n, d in case.clocks]
+    def _insert_cases(self, fresh: list[_NewCase]) -> None:
+        """New cases, then their first events and their clocks, one statement each."""
+        if not fresh:
+            return
+        conn = self.s.connection()
+        self._inserters["cases"].execute(conn, [c.bound for c in fresh])
+        # refund_no is unique: one query finds the new ids (RETURNING in parameter
+        # order would make SQLite insert row by row).
+        nos = [c.refund_no for c in fresh]
+        ids = dict(rows_with_keys(conn, _table(Case), "refund_no", ("refund_no", "id"), nos))
+        history = self._inserters["case_events"]
+        history.execute(
+            conn, [history.with_value(c.bound_event, "case_id", ids[c.refund_no]) for c in fresh]
+        )
+        clocks = [(c.refund_no, b) for c in fresh for b in c.bound_clocks]
+        if clocks:
+            running = self._inserters["case_clocks"]
+            running.execute(conn, [running.with_value(b, "case_id", ids[no]) for no, b in clocks])
 
     def _update_case(
         self,

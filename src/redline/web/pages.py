@@ -93,7 +93,10 @@ def _login(app: FastAPI) -> None:
         principal = checked.principal
         audit_log.record(engine, name[:80], "login" if principal else "login_failed")
         if checked.rehash and principal is not None:
-            with contextlib.suppress(OperationalError), writing(engine, wait_s=0.25) as s:
+            with (
+                contextlib.suppress(OperationalError),
+                writing(engine, wait_s=audit_log.WAIT_S) as s,
+            ):
                 rehash(s, principal.id, password)
         if principal is None:
             throttle.failed(name, address)
